@@ -1,0 +1,3 @@
+module github.com/tollgate/tollgate/e2e
+
+go 1.26

@@ -1,0 +1,199 @@
+// Package config is Tollgate's declarative configuration: endpoints and their
+// served entities, principals, groups, tokens and permissions. Every service
+// reads the same file and uses the part it owns; secrets are references (env
+// or file) resolved only by the provider adapter, at call time.
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole file.
+type Config struct {
+	Gateway    Gateway     `yaml:"gateway"`
+	Endpoints  []Endpoint  `yaml:"endpoints"`
+	Principals []Principal `yaml:"principals"`
+	Groups     []Group     `yaml:"groups"`
+	Tokens     []Token     `yaml:"tokens"`
+}
+
+// Gateway holds gateway-wide settings.
+type Gateway struct {
+	AccountID   string `yaml:"account_id"`
+	WorkspaceID string `yaml:"workspace_id"`
+	// MaxRequestBytes caps request bodies (413 beyond). Default 16 MiB.
+	MaxRequestBytes int64 `yaml:"max_request_bytes"`
+}
+
+// Task is what an endpoint serves.
+type Task string
+
+// Tasks.
+const (
+	TaskChat       Task = "chat"
+	TaskEmbeddings Task = "embeddings"
+)
+
+// Endpoint is a named, governed route to one or more served entities.
+type Endpoint struct {
+	Name           string          `yaml:"name"`
+	Task           Task            `yaml:"task"`
+	ServedEntities []ServedEntity  `yaml:"served_entities"`
+	Fallback       Fallback        `yaml:"fallback"`
+	RateLimits     []RateLimit     `yaml:"rate_limits"`
+	UsageTracking  *bool           `yaml:"usage_tracking"` // default true
+	InferenceTable *InferenceTable `yaml:"inference_table"`
+	Permissions    []Permission    `yaml:"permissions"`
+}
+
+// UsageTrackingEnabled applies the default (on).
+func (e *Endpoint) UsageTrackingEnabled() bool { return e.UsageTracking == nil || *e.UsageTracking }
+
+// Provider kinds the adapter knows.
+const (
+	ProviderFake             = "fake"
+	ProviderOpenAI           = "openai"
+	ProviderOpenAICompatible = "openai_compatible"
+)
+
+// ServedEntity is one provider model behind an endpoint.
+type ServedEntity struct {
+	Name              string            `yaml:"name"`
+	Provider          string            `yaml:"provider"`
+	Model             string            `yaml:"model"`
+	TrafficPercentage int               `yaml:"traffic_percentage"`
+	BaseURL           string            `yaml:"base_url"`
+	APIKey            *SecretRef        `yaml:"api_key"`
+	Headers           map[string]string `yaml:"headers"`
+	Timeout           Duration          `yaml:"timeout"`
+	Fake              *FakeOptions      `yaml:"fake"`
+}
+
+// FakeOptions tune the built-in deterministic fake provider.
+type FakeOptions struct {
+	Latency     Duration `yaml:"latency"`      // before the first byte
+	ChunkDelay  Duration `yaml:"chunk_delay"`  // between streamed chunks
+	Chunks      int      `yaml:"chunks"`       // streamed chunks (default 4)
+	ErrorRate   float64  `yaml:"error_rate"`   // 0..1, fraction of calls that fail
+	ErrorStatus int      `yaml:"error_status"` // HTTP-like status of injected failures (default 503)
+	Dimensions  int      `yaml:"dimensions"`   // embedding size (default 8)
+	Reply       string   `yaml:"reply"`        // fixed reply text; default echoes the last user message
+}
+
+// SecretRef points at a secret without holding it.
+type SecretRef struct {
+	Env  string `yaml:"env"`
+	File string `yaml:"file"`
+}
+
+// String never reveals the secret.
+func (s *SecretRef) String() string {
+	switch {
+	case s == nil:
+		return "<none>"
+	case s.Env != "":
+		return "env:" + s.Env
+	default:
+		return "file:" + s.File
+	}
+}
+
+// Fallback controls failover between served entities.
+type Fallback struct {
+	Enabled bool `yaml:"enabled"`
+}
+
+// Scopes of rate limits.
+const (
+	ScopeEndpoint = "endpoint"
+	ScopeUser     = "user"
+	ScopeGroup    = "group"
+)
+
+// RateLimit caps calls (and, later, tokens) per minute.
+type RateLimit struct {
+	// Scope is endpoint (all callers together), user (each principal) or group.
+	Scope string `yaml:"scope"`
+	// Subject narrows user or group scope to one name; for group scope it is required.
+	Subject        string `yaml:"subject"`
+	CallsPerMinute int64  `yaml:"calls_per_minute"`
+}
+
+// InferenceTable configures payload logging.
+type InferenceTable struct {
+	Enabled          bool    `yaml:"enabled"`
+	TableNamePrefix  string  `yaml:"table_name_prefix"`
+	SamplingFraction float64 `yaml:"sampling_fraction"`
+}
+
+// Permission levels.
+const (
+	LevelCanQuery  = "CAN_QUERY"
+	LevelCanManage = "CAN_MANAGE"
+)
+
+// AllUsersGroup is the implicit group of every authenticated principal.
+const AllUsersGroup = "users"
+
+// Permission grants a principal or group a level on an endpoint.
+type Permission struct {
+	Principal string `yaml:"principal"`
+	Group     string `yaml:"group"`
+	Level     string `yaml:"level"`
+}
+
+// Principal types.
+const (
+	PrincipalUser             = "user"
+	PrincipalServicePrincipal = "service_principal"
+)
+
+// Principal is a user or a service principal.
+type Principal struct {
+	Name   string   `yaml:"name"`
+	Type   string   `yaml:"type"`
+	Groups []string `yaml:"groups"`
+}
+
+// Group may contain other groups.
+type Group struct {
+	Name   string   `yaml:"name"`
+	Groups []string `yaml:"groups"` // parent groups this group belongs to
+}
+
+// Token is a bearer token, stored only as the hex SHA-256 of its value.
+type Token struct {
+	Name      string    `yaml:"name"`
+	Principal string    `yaml:"principal"`
+	SHA256    string    `yaml:"sha256"`
+	Expires   time.Time `yaml:"expires"`
+}
+
+// Duration reads "1.5s", "250ms" from YAML.
+type Duration time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Std converts to time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// Endpoint returns the named endpoint or nil.
+func (c *Config) Endpoint(name string) *Endpoint {
+	for i := range c.Endpoints {
+		if c.Endpoints[i].Name == name {
+			return &c.Endpoints[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+package config
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DevToken is the token of the embedded default config. The default binds
+// loopback only, so this well-known value cannot reach a network.
+const DevToken = "tollgate-dev-token"
+
+// Default returns the embedded development config.
+func Default() *Config {
+	c, err := Parse(defaultYAML)
+	if err != nil {
+		// The embedded file is covered by a test; reaching this is a build defect.
+		panic("embedded default config is invalid: " + err.Error())
+	}
+	return c
+}
+
+// DefaultYAML is the embedded development config text.
+func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
+
+// Load reads and validates a file; "" means the embedded default.
+func Load(path string) (*Config, error) {
+	if path == "" {
+		return Parse(defaultYAML)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes YAML strictly (unknown keys are errors: a typo must not
+// silently disable a limit) and validates, reporting every problem at once.
+func Parse(b []byte) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, errEOF) {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// HashToken is how tokens are stored: hex SHA-256.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func (c *Config) applyDefaults() {
+	if c.Gateway.MaxRequestBytes == 0 {
+		c.Gateway.MaxRequestBytes = 16 << 20
+	}
+	for i := range c.Endpoints {
+		ep := &c.Endpoints[i]
+		if len(ep.ServedEntities) == 1 && ep.ServedEntities[0].TrafficPercentage == 0 {
+			ep.ServedEntities[0].TrafficPercentage = 100
+		}
+		for j := range ep.ServedEntities {
+			se := &ep.ServedEntities[j]
+			if se.Name == "" {
+				se.Name = se.Model
+			}
+			if se.Timeout == 0 {
+				se.Timeout = Duration(defaultTimeout)
+			}
+			if se.Provider == ProviderOpenAI && se.BaseURL == "" {
+				se.BaseURL = "https://api.openai.com/v1"
+			}
+		}
+	}
+	for i := range c.Principals {
+		if c.Principals[i].Type == "" {
+			c.Principals[i].Type = PrincipalUser
+		}
+	}
+}
