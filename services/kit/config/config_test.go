@@ -116,3 +116,9 @@ func TestWatchReloadsAndKeepsLastGoodOnInvalid(t *testing.T) {
 		t.Fatal("reload did not apply")
 	}
 }
+
+func TestDeployExampleConfigIsValid(t *testing.T) {
+	if _, err := Load(filepath.Join("..", "..", "..", "deploy", "local", "example.yaml")); err != nil {
+		t.Fatalf("deploy/local/example.yaml: %v", err)
+	}
+}

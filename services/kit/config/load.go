@@ -51,6 +51,9 @@ func Load(path string) (*Config, error) {
 // Parse decodes YAML strictly (unknown keys are errors: a typo must not
 // silently disable a limit) and validates, reporting every problem at once.
 func Parse(b []byte) (*Config, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, errors.New("parse: the config is empty")
+	}
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)

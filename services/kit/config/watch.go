@@ -93,7 +93,7 @@ func (s *Store) Watch(ctx context.Context, every time.Duration) {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	var lastBad []byte
+	var lastBad, pending []byte
 	for {
 		select {
 		case <-ctx.Done():
@@ -106,8 +106,16 @@ func (s *Store) Watch(ctx context.Context, every time.Duration) {
 			continue
 		}
 		if bytes.Equal(b, s.raw) || bytes.Equal(b, lastBad) {
+			pending = nil
 			continue
 		}
+		// Apply a change only once two polls read the same bytes: a file
+		// caught mid-write (truncated, half written) must never be applied.
+		if !bytes.Equal(b, pending) {
+			pending = b
+			continue
+		}
+		pending = nil
 		c, err := Parse(b)
 		if err != nil {
 			lastBad = b

@@ -1,0 +1,136 @@
+// Command bench measures Tollgate's overhead (`make bench`): it starts a
+// zero-latency fake upstream, then runs closed-loop load against the upstream
+// directly, through the all-in-one binary and through the split mesh, and
+// prints throughput, latency percentiles, the latency the gateway adds and
+// the CPU every gateway process spends per request, as a markdown table.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// options are the command's flags.
+type options struct {
+	bin         string
+	duration    time.Duration
+	warmup      time.Duration
+	concurrency []int
+	modes       []string
+	topologies  []string
+	out         string
+	profileDir  string
+}
+
+// Topology flag values, in the order they always run (direct first: the
+// gateways' added latency is measured against it).
+const (
+	topoDirect   = "direct"
+	topoAllInOne = "allinone"
+	topoMesh     = "mesh"
+)
+
+var (
+	allTopologies = []string{topoDirect, topoAllInOne, topoMesh}
+	allModes      = []string{modeUnary, modeStream}
+)
+
+const (
+	modeUnary  = "unary"
+	modeStream = "stream"
+)
+
+func parseFlags(args []string) (options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var o options
+	var conc, modes, topos string
+	fs.StringVar(&o.bin, "bin", "", "directory holding the Tollgate binaries (make build's bin/); required")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per case")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up per case (same connections)")
+	fs.StringVar(&conc, "concurrency", "1,16,64", "comma-separated closed-loop concurrencies")
+	fs.StringVar(&modes, "modes", "unary,stream", "comma-separated: unary, stream")
+	fs.StringVar(&topos, "topologies", "direct,allinone,mesh", "comma-separated: direct, allinone, mesh")
+	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
+	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of every gateway process, taken during the c=16 unary case, into this directory")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.bin == "" {
+		return o, errors.New("-bin is required")
+	}
+	if o.duration <= 0 || o.warmup < 0 {
+		return o, errors.New("-duration must be positive and -warmup not negative")
+	}
+	for _, s := range splitList(conc) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 4096 {
+			return o, fmt.Errorf("-concurrency: %q is not a number in 1..4096", s)
+		}
+		o.concurrency = append(o.concurrency, n)
+	}
+	var err error
+	if o.modes, err = pick("-modes", modes, allModes); err != nil {
+		return o, err
+	}
+	if o.topologies, err = pick("-topologies", topos, allTopologies); err != nil {
+		return o, err
+	}
+	if len(o.concurrency) == 0 || len(o.modes) == 0 || len(o.topologies) == 0 {
+		return o, errors.New("-concurrency, -modes and -topologies must each name at least one")
+	}
+	return o, nil
+}
+
+// pick returns the members of known named in the comma-separated list, in
+// known's order.
+func pick(flagName, list string, known []string) ([]string, error) {
+	want := map[string]bool{}
+	for _, s := range splitList(list) {
+		ok := false
+		for _, k := range known {
+			ok = ok || k == s
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s: unknown %q (known: %s)", flagName, s, strings.Join(known, ", "))
+		}
+		want[s] = true
+	}
+	var out []string
+	for _, k := range known {
+		if want[k] {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tollgate/tollgate/e2e/bench"
+	"github.com/tollgate/tollgate/e2e/harness"
+)
+
+// maxFailureRate fails the run: numbers measured over errors mean nothing.
+const maxFailureRate = 0.001
+
+// profileConcurrency and profileMode pick the case profiled with -profile.
+const (
+	profileConcurrency = 16
+	profileMode        = modeUnary
+	profileSeconds     = 5
+)
+
+// goals are the published targets (2 cores, load generator included).
+var goals = []bench.Goal{
+	{Topology: string(harness.AllInOne), MaxCPUPerReq: 60 * time.Microsecond, MaxAddedP50C1: 100 * time.Microsecond},
+	{Topology: string(harness.SplitMesh), MaxCPUPerReq: 150 * time.Microsecond, MaxAddedP50C1: 400 * time.Microsecond},
+}
+
+func run(ctx context.Context, args []string) (err error) {
+	o, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	if o.bin, err = filepath.Abs(o.bin); err != nil {
+		return err
+	}
+	if o.profileDir != "" {
+		if err := os.MkdirAll(o.profileDir, 0o755); err != nil {
+			return err
+		}
+	}
+	dir, err := os.MkdirTemp("", "tollgate-bench-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err == nil {
+			_ = os.RemoveAll(dir)
+		} else {
+			fmt.Fprintf(os.Stderr, "bench: logs kept in %s\n", dir)
+		}
+	}()
+	hz, hzKnown := bench.ClockTicks()
+	b := &bencher{opts: o, dir: dir, hz: hz}
+
+	up, err := harness.StartFakeUpstream(o.bin, dir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if stopErr := up.Stop(harness.DefaultGrace); stopErr != nil {
+			fmt.Fprintln(os.Stderr, "bench: warning:", stopErr)
+		}
+	}()
+	b.upstream = up
+	cfgPath := filepath.Join(dir, "config.yaml")
+	if err := harness.WriteConfig(cfgPath, benchConfig(up.BaseURL())); err != nil {
+		return err
+	}
+	b.configPath = cfgPath
+
+	for _, topo := range o.topologies {
+		if err := b.runTopology(ctx, topo); err != nil {
+			return err
+		}
+	}
+	fillAdded(b.rows)
+
+	var report bytes.Buffer
+	if err := bench.WriteReport(&report, b.rows, goals, bench.MachineLine(hz, hzKnown)); err != nil {
+		return err
+	}
+	fmt.Fprintf(&report, "per case: %s warm-up, then %s measured, closed loop; CPU is utime+stime from /proc/<pid>/stat (%d ms resolution); stream latencies are to the last byte.\n",
+		o.warmup, o.duration, 1000/hz)
+	if len(b.profiles) > 0 {
+		fmt.Fprintf(&report, "CPU profiles (%ds, taken during the gateways' %s c=%d cases, which they slow slightly):\n", b.profileSeconds(), profileMode, profileConcurrency)
+		for _, p := range b.profiles {
+			fmt.Fprintf(&report, "- %s\n", p)
+		}
+	}
+	fmt.Print(report.String())
+	if o.out != "" {
+		if err := os.WriteFile(o.out, report.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return b.failures()
+}
+
+// bencher runs the cases and collects their rows.
+type bencher struct {
+	opts       options
+	dir        string
+	hz         int64
+	upstream   *harness.FakeUpstream
+	configPath string
+	rows       []bench.Row
+	failed     []string
+	profiles   []string // CPU profiles written
+}
+
+// runTopology starts topo (nothing to start for direct), runs every case
+// through it and stops it gracefully, whatever happened.
+func (b *bencher) runTopology(ctx context.Context, topo string) (err error) {
+	target := bench.Target{URL: b.upstream.BaseURL() + "/chat/completions", Token: harness.UpstreamKey}
+	model := harness.UpstreamModel
+	name := topoDirect
+	var gw *harness.Gateway
+	if topo != topoDirect {
+		t := harness.AllInOne
+		if topo == topoMesh {
+			t = harness.SplitMesh
+		}
+		name = string(t)
+		dir := filepath.Join(b.dir, topo)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "bench: starting %s\n", name)
+		gw, err = harness.StartGateway(t, harness.GatewayOptions{
+			Bin: b.opts.bin, Dir: dir, ConfigPath: b.configPath,
+			Env: []string{harness.UpstreamKeyEnv + "=" + harness.UpstreamKey},
+		})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if stopErr := gw.Stop(harness.DefaultGrace); stopErr != nil {
+				fmt.Fprintln(os.Stderr, "bench: warning: unclean shutdown:", stopErr)
+			}
+		}()
+		target = bench.Target{URL: gw.BaseURL + "/v1/chat/completions", Token: benchToken}
+		model = benchEndpoint
+	}
+	for _, mode := range b.opts.modes {
+		stream := mode == modeStream
+		target.Body, target.Stream = bench.ChatRequest(model, stream), stream
+		for _, c := range b.opts.concurrency {
+			row, err := b.runCase(ctx, name, mode, c, target, gw)
+			if err != nil {
+				return err
+			}
+			b.rows = append(b.rows, row)
+		}
+	}
+	return nil
+}
+
+// runCase warms up, then measures one case, reading every gateway process's
+// CPU and the upstream's before and after.
+func (b *bencher) runCase(ctx context.Context, topo, mode string, c int, target bench.Target, gw *harness.Gateway) (bench.Row, error) {
+	client := bench.NewClient(c)
+	defer client.CloseIdleConnections()
+	if b.opts.warmup > 0 {
+		bench.Run(ctx, client, target, bench.Load{Concurrency: c, Duration: b.opts.warmup})
+	}
+	if err := ctx.Err(); err != nil {
+		return bench.Row{}, err
+	}
+	var procs []*harness.Process
+	if gw != nil {
+		procs = gw.Procs
+	}
+	before, err := b.readCPU(procs)
+	if err != nil {
+		return bench.Row{}, err
+	}
+	var profiles sync.WaitGroup
+	var profileErrs []error
+	if gw != nil && b.opts.profileDir != "" && mode == profileMode && c == profileConcurrency {
+		profileErrs = b.startProfiles(ctx, &profiles, topo, gw)
+	}
+	res := bench.Run(ctx, client, target, bench.Load{Concurrency: c, Duration: b.opts.duration})
+	after, err := b.readCPU(procs)
+	if err != nil {
+		return bench.Row{}, err
+	}
+	profiles.Wait()
+	for i, e := range profileErrs {
+		if e != nil {
+			fmt.Fprintln(os.Stderr, "bench: warning:", e)
+		} else {
+			b.profiles = append(b.profiles, profilePath(b.opts.profileDir, topo, gw.Procs[i].Name))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return bench.Row{}, err
+	}
+
+	row := bench.Row{
+		Topology: topo, Mode: mode, Concurrency: c,
+		Requests: res.Requests, Failures: res.Failures, RPS: res.Throughput(),
+		Latency: bench.Summarize(res.Latency), TTFB: bench.Summarize(res.TTFB),
+		Client:   bench.TicksToDuration(after[0]-before[0], b.hz),
+		Upstream: bench.TicksToDuration(after[1]-before[1], b.hz),
+	}
+	for i, p := range procs {
+		row.Gateway = append(row.Gateway, bench.ProcessCPU{Name: p.Name, CPU: bench.TicksToDuration(after[i+2]-before[i+2], b.hz)})
+	}
+	gwCPU := "–"
+	if gw != nil {
+		gwCPU = fmt.Sprintf("%.0f µs/req", float64(row.PerRequest(row.GatewayCPU()))/1e3)
+	}
+	fmt.Fprintf(os.Stderr, "bench: %-10s %-6s c=%-3d %7.0f req/s  p50 %.3f ms  p99 %.3f ms  gateway CPU %s  errors %d/%d\n",
+		topo, mode, c, row.RPS, float64(row.Latency.P50)/1e6, float64(row.Latency.P99)/1e6, gwCPU, res.Failures, res.Requests)
+	if res.Requests == 0 || res.FailureRate() > maxFailureRate {
+		b.failed = append(b.failed, fmt.Sprintf("%s %s c=%d: %d of %d requests failed, e.g. %q", topo, mode, c, res.Failures, res.Requests, res.FailureSamples))
+	}
+	return row, nil
+}
+
+// readCPU returns the load generator's own CPU ticks, the upstream's, then
+// each of procs'.
+func (b *bencher) readCPU(procs []*harness.Process) ([]uint64, error) {
+	out := make([]uint64, 0, len(procs)+2)
+	self, err := bench.ReadProcessCPU(os.Getpid())
+	if err != nil {
+		return nil, fmt.Errorf("CPU of the load generator: %w", err)
+	}
+	out = append(out, self.Total())
+	for _, p := range append([]*harness.Process{b.upstream.Proc}, procs...) {
+		t, err := bench.ReadProcessCPU(p.Pid())
+		if err != nil {
+			return nil, fmt.Errorf("CPU of %s: %w (exited: %v)", p.Name, err, p.Exited())
+		}
+		out = append(out, t.Total())
+	}
+	return out, nil
+}
+
+// startProfiles fetches a CPU profile from every gateway process's admin
+// server in the background; the returned slice is filled by the time wg is done.
+func (b *bencher) startProfiles(ctx context.Context, wg *sync.WaitGroup, topo string, gw *harness.Gateway) []error {
+	seconds := b.profileSeconds()
+	errs := make([]error, len(gw.Procs))
+	for i, p := range gw.Procs {
+		addr := gw.AdminAddrs[p.Name]
+		path := profilePath(b.opts.profileDir, topo, p.Name)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = bench.FetchCPUProfile(ctx, addr, seconds, path)
+		}()
+	}
+	return errs
+}
+
+// profileSeconds is how long a profile runs: profileSeconds, shortened to
+// fit a shorter measured case.
+func (b *bencher) profileSeconds() int {
+	return min(profileSeconds, max(1, int(b.opts.duration/time.Second)))
+}
+
+// profilePath names the profile of one gateway process.
+func profilePath(dir, topo, proc string) string {
+	return filepath.Join(dir, fmt.Sprintf("%s-%s-%s-c%d.pprof", topo, proc, profileMode, profileConcurrency))
+}
+
+// fillAdded sets every gateway row's added p50 against the direct row of the
+// same mode and concurrency, when there is one.
+func fillAdded(rows []bench.Row) {
+	type key struct {
+		mode string
+		c    int
+	}
+	direct := map[key]time.Duration{}
+	for _, r := range rows {
+		if r.Topology == topoDirect {
+			direct[key{r.Mode, r.Concurrency}] = r.Latency.P50
+		}
+	}
+	for i := range rows {
+		r := &rows[i]
+		if d, ok := direct[key{r.Mode, r.Concurrency}]; ok && r.Topology != topoDirect {
+			r.AddedP50, r.HasAdded = r.Latency.P50-d, true
+		}
+	}
+}
+
+func (b *bencher) failures() error {
+	if len(b.failed) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("%d case(s) had more than %.1f%% failed requests:", len(b.failed), 100*maxFailureRate)
+	for _, f := range b.failed {
+		msg += "\n  " + f
+	}
+	return errors.New(msg)
+}

@@ -1,0 +1,815 @@
+package openai
+
+import (
+	"encoding/base64"
+	"strings"
+
+	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+)
+
+// chatFields holds the raw values of the top-level members the decoder
+// knows; nil means absent. Unknown members are validated and left in the
+// original body, which same-dialect providers receive.
+type chatFields struct {
+	model, messages, tools, toolChoice                            []byte
+	temperature, topP, maxTokens, maxCompletionTokens, stop, seed []byte
+	presencePenalty, frequencyPenalty, n                          []byte
+	stream, streamOptions, responseFormat, reasoningEffort, user  []byte
+	parallelToolCalls, metadata, clientRequestID, usageContext    []byte
+}
+
+func (f *chatFields) set(key []byte, v []byte) {
+	switch string(key) {
+	case "model":
+		f.model = v
+	case "messages":
+		f.messages = v
+	case "tools":
+		f.tools = v
+	case "tool_choice":
+		f.toolChoice = v
+	case "temperature":
+		f.temperature = v
+	case "top_p":
+		f.topP = v
+	case "max_tokens":
+		f.maxTokens = v
+	case "max_completion_tokens":
+		f.maxCompletionTokens = v
+	case "stop":
+		f.stop = v
+	case "seed":
+		f.seed = v
+	case "presence_penalty":
+		f.presencePenalty = v
+	case "frequency_penalty":
+		f.frequencyPenalty = v
+	case "n":
+		f.n = v
+	case "stream":
+		f.stream = v
+	case "stream_options":
+		f.streamOptions = v
+	case "response_format":
+		f.responseFormat = v
+	case "reasoning_effort":
+		f.reasoningEffort = v
+	case "user":
+		f.user = v
+	case "parallel_tool_calls":
+		f.parallelToolCalls = v
+	case "metadata":
+		f.metadata = v
+	case gatewayFieldClientRequestID:
+		f.clientRequestID = v
+	case gatewayFieldUsageContext:
+		f.usageContext = v
+	}
+}
+
+// scanTopLevel validates the whole body as one JSON object and hands each
+// top-level member to set. Validation finishes before any field is
+// interpreted, so malformed JSON is always reported as such.
+func scanTopLevel(body []byte, set func(key, val []byte)) error {
+	end, err := scanObject(body, 0, func(m member) error {
+		set(keyOf(body, &m), body[m.valStart:m.valEnd])
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if rest := skipSpace(body, end+1); rest != len(body) {
+		return syntaxErr("unexpected data after the JSON object", rest)
+	}
+	return nil
+}
+
+// DecodeChatRequest decodes and validates an OpenAI Chat Completions request
+// body into the canonical model. Errors are *errs.Error of kind
+// InvalidArgument naming the offending field (Param "messages[1].role").
+// The returned request keeps body as Source.OriginalBody without copying it:
+// the caller must not modify body afterwards. Gateway extras
+// (client_request_id, usage_context) are validated but not returned; use
+// DecodeChatRequestExtras or DecodeGatewayExtras to read them.
+func DecodeChatRequest(body []byte) (*inferencev1.ChatRequest, error) {
+	r, _, err := DecodeChatRequestExtras(body)
+	return r, err
+}
+
+// DecodeChatRequestExtras is DecodeChatRequest that also returns the
+// Databricks-style gateway fields of the same body, in one pass.
+func DecodeChatRequestExtras(body []byte) (*inferencev1.ChatRequest, GatewayExtras, error) {
+	var f chatFields
+	if err := scanTopLevel(body, f.set); err != nil {
+		return nil, GatewayExtras{}, toInvalid(err)
+	}
+	r, err := f.decode()
+	if err != nil {
+		return nil, GatewayExtras{}, toInvalid(err)
+	}
+	extras, err := decodeExtras(f.clientRequestID, f.usageContext)
+	if err != nil {
+		return nil, GatewayExtras{}, toInvalid(err)
+	}
+	r.Source = &inferencev1.Source{
+		Dialect:      inferencev1.Dialect_DIALECT_OPENAI_CHAT,
+		OriginalBody: body,
+		ClientModel:  r.Model,
+	}
+	return r, extras, nil
+}
+
+func (f *chatFields) decode() (*inferencev1.ChatRequest, error) {
+	r := &inferencev1.ChatRequest{}
+	var err error
+	if !present(f.model) {
+		return nil, inField("model", errRequired)
+	}
+	if r.Model, err = readString(f.model); err != nil {
+		return nil, inField("model", err)
+	}
+	if r.Model == "" {
+		return nil, inField("model", badValue("must not be empty"))
+	}
+	if r.Messages, err = decodeMessages(f.messages); err != nil {
+		return nil, inField("messages", err)
+	}
+	if present(f.tools) {
+		if r.Tools, err = decodeTools(f.tools); err != nil {
+			return nil, inField("tools", err)
+		}
+	}
+	if present(f.toolChoice) {
+		if r.ToolChoice, err = decodeToolChoice(f.toolChoice); err != nil {
+			return nil, inField("tool_choice", err)
+		}
+	}
+	if r.Sampling, err = f.decodeSampling(); err != nil {
+		return nil, err
+	}
+	if present(f.stream) {
+		if r.Stream, err = readBool(f.stream); err != nil {
+			return nil, inField("stream", err)
+		}
+	}
+	if present(f.streamOptions) {
+		if r.IncludeUsage, err = decodeStreamOptions(f.streamOptions); err != nil {
+			return nil, inField("stream_options", err)
+		}
+	}
+	if present(f.responseFormat) {
+		if r.ResponseFormat, err = decodeResponseFormat(f.responseFormat); err != nil {
+			return nil, inField("response_format", err)
+		}
+	}
+	if present(f.reasoningEffort) {
+		effort, err := readString(f.reasoningEffort)
+		if err != nil {
+			return nil, inField("reasoning_effort", err)
+		}
+		r.Reasoning = &inferencev1.Reasoning{Effort: effort, Enabled: effort != "none"}
+	}
+	if present(f.user) {
+		if r.User, err = readString(f.user); err != nil {
+			return nil, inField("user", err)
+		}
+	}
+	if present(f.parallelToolCalls) {
+		b, err := readBool(f.parallelToolCalls)
+		if err != nil {
+			return nil, inField("parallel_tool_calls", err)
+		}
+		r.ParallelToolCalls = &b
+	}
+	if present(f.metadata) {
+		if r.Metadata, err = readStringMap(f.metadata); err != nil {
+			return nil, inField("metadata", err)
+		}
+	}
+	return r, nil
+}
+
+func (f *chatFields) decodeSampling() (*inferencev1.Sampling, error) {
+	s := &inferencev1.Sampling{}
+	used := false
+	optFloat := func(name string, v []byte, dst **float64) error {
+		if !present(v) {
+			return nil
+		}
+		x, err := readFloat(v)
+		if err != nil {
+			return inField(name, err)
+		}
+		*dst, used = &x, true
+		return nil
+	}
+	optCount := func(name string, v []byte, dst **int32) error {
+		if !present(v) {
+			return nil
+		}
+		x, err := readInt32(v)
+		if err != nil {
+			return inField(name, err)
+		}
+		if x < 1 {
+			return inField(name, badValue("must be at least 1"))
+		}
+		*dst, used = &x, true
+		return nil
+	}
+	for _, e := range []error{
+		optFloat("temperature", f.temperature, &s.Temperature),
+		optFloat("top_p", f.topP, &s.TopP),
+		optFloat("presence_penalty", f.presencePenalty, &s.PresencePenalty),
+		optFloat("frequency_penalty", f.frequencyPenalty, &s.FrequencyPenalty),
+		optCount("max_tokens", f.maxTokens, &s.MaxTokens),
+		// max_completion_tokens supersedes max_tokens when both are sent.
+		optCount("max_completion_tokens", f.maxCompletionTokens, &s.MaxTokens),
+		optCount("n", f.n, &s.N),
+	} {
+		if e != nil {
+			return nil, e
+		}
+	}
+	if present(f.seed) {
+		x, err := readInt64(f.seed)
+		if err != nil {
+			return nil, inField("seed", err)
+		}
+		s.Seed, used = &x, true
+	}
+	if present(f.stop) {
+		stop, err := decodeStop(f.stop)
+		if err != nil {
+			return nil, inField("stop", err)
+		}
+		s.Stop, used = stop, used || len(stop) > 0
+	}
+	if !used {
+		return nil, nil
+	}
+	return s, nil
+}
+
+// decodeStop reads stop as a string or an array of strings.
+func decodeStop(v []byte) ([]string, error) {
+	if v[0] == '"' {
+		s, err := readString(v)
+		return []string{s}, err
+	}
+	var out []string
+	_, err := scanArray(v, 0, func(i, start, end int) error {
+		s, err := readString(v[start:end])
+		if err != nil {
+			return inIndex(i, err)
+		}
+		out = append(out, s)
+		return nil
+	})
+	if err == errNotArray {
+		return nil, &typeError{want: "a string or an array of strings"}
+	}
+	return out, err
+}
+
+func decodeStreamOptions(v []byte) (bool, error) {
+	var includeUsage [1][]byte
+	if err := readObjectMembers(v, []string{"include_usage"}, includeUsage[:]); err != nil {
+		return false, err
+	}
+	if !present(includeUsage[0]) {
+		return false, nil
+	}
+	b, err := readBool(includeUsage[0])
+	if err != nil {
+		return false, inField("include_usage", err)
+	}
+	return b, nil
+}
+
+func decodeResponseFormat(v []byte) (*inferencev1.ResponseFormat, error) {
+	var m [2][]byte
+	if err := readObjectMembers(v, []string{"type", "json_schema"}, m[:]); err != nil {
+		return nil, err
+	}
+	if !present(m[0]) {
+		return nil, inField("type", errRequired)
+	}
+	typ, err := readString(m[0])
+	if err != nil {
+		return nil, inField("type", err)
+	}
+	rf := &inferencev1.ResponseFormat{Type: typ}
+	switch typ {
+	case "text", "json_object":
+	case "json_schema":
+		if !present(m[1]) {
+			return nil, inField("json_schema", errRequired)
+		}
+		if err := decodeJSONSchema(m[1], rf); err != nil {
+			return nil, inField("json_schema", err)
+		}
+	default:
+		return nil, inField("type", badValue("must be text, json_object or json_schema"))
+	}
+	return rf, nil
+}
+
+func decodeJSONSchema(v []byte, rf *inferencev1.ResponseFormat) error {
+	var m [3][]byte
+	if err := readObjectMembers(v, []string{"name", "schema", "strict"}, m[:]); err != nil {
+		return err
+	}
+	var err error
+	if !present(m[0]) {
+		return inField("name", errRequired)
+	}
+	if rf.Name, err = readString(m[0]); err != nil {
+		return inField("name", err)
+	}
+	if present(m[1]) {
+		if m[1][0] != '{' {
+			return inField("schema", errNotObject)
+		}
+		rf.SchemaJson = string(m[1])
+	}
+	if present(m[2]) {
+		if rf.Strict, err = readBool(m[2]); err != nil {
+			return inField("strict", err)
+		}
+	}
+	return nil
+}
+
+func decodeMessages(v []byte) ([]*inferencev1.Message, error) {
+	if !present(v) {
+		return nil, errRequired
+	}
+	var out []*inferencev1.Message
+	_, err := scanArray(v, 0, func(i, start, end int) error {
+		m, err := decodeMessage(v[start:end])
+		if err != nil {
+			return inIndex(i, err)
+		}
+		out = append(out, m)
+		return nil
+	})
+	if err == errNotArray {
+		return nil, errNotArray
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, badValue("must contain at least one message")
+	}
+	return out, nil
+}
+
+var roles = map[string]inferencev1.Role{
+	"system":    inferencev1.Role_ROLE_SYSTEM,
+	"developer": inferencev1.Role_ROLE_DEVELOPER,
+	"user":      inferencev1.Role_ROLE_USER,
+	"assistant": inferencev1.Role_ROLE_ASSISTANT,
+	"tool":      inferencev1.Role_ROLE_TOOL,
+}
+
+func decodeMessage(v []byte) (*inferencev1.Message, error) {
+	var role, content, name, toolCalls, toolCallID []byte
+	_, err := scanObject(v, 0, func(m member) error {
+		val := v[m.valStart:m.valEnd]
+		switch string(keyOf(v, &m)) {
+		case "role":
+			role = val
+		case "content":
+			content = val
+		case "name":
+			name = val
+		case "tool_calls":
+			toolCalls = val
+		case "tool_call_id":
+			toolCallID = val
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	msg := &inferencev1.Message{}
+	if !present(role) {
+		return nil, inField("role", errRequired)
+	}
+	roleName, err := readString(role)
+	if err != nil {
+		return nil, inField("role", err)
+	}
+	var ok bool
+	if msg.Role, ok = roles[roleName]; !ok {
+		return nil, inField("role", badValue("must be one of system, developer, user, assistant, tool"))
+	}
+	if present(name) {
+		if msg.Name, err = readString(name); err != nil {
+			return nil, inField("name", err)
+		}
+	}
+	if present(toolCalls) {
+		if msg.Role != inferencev1.Role_ROLE_ASSISTANT {
+			return nil, inField("tool_calls", badValue("is only allowed on assistant messages"))
+		}
+		if msg.ToolCalls, err = decodeToolCalls(toolCalls); err != nil {
+			return nil, inField("tool_calls", err)
+		}
+	}
+	if msg.Role == inferencev1.Role_ROLE_TOOL {
+		if !present(toolCallID) {
+			return nil, inField("tool_call_id", errRequired)
+		}
+		if msg.ToolCallId, err = readString(toolCallID); err != nil {
+			return nil, inField("tool_call_id", err)
+		}
+	}
+	if !present(content) {
+		// Only an assistant turn may omit content (when it carries tool calls).
+		if msg.Role != inferencev1.Role_ROLE_ASSISTANT {
+			return nil, inField("content", errRequired)
+		}
+		return msg, nil
+	}
+	if msg.Content, err = decodeContent(content); err != nil {
+		return nil, inField("content", err)
+	}
+	return msg, nil
+}
+
+// decodeContent reads a string or an array of content parts. Part types the
+// canonical model has no place for are skipped: same-dialect providers still
+// see them in the original body.
+func decodeContent(v []byte) ([]*inferencev1.ContentPart, error) {
+	if v[0] == '"' {
+		s, err := readString(v)
+		if err != nil {
+			return nil, err
+		}
+		return []*inferencev1.ContentPart{{Part: &inferencev1.ContentPart_Text{Text: s}}}, nil
+	}
+	var out []*inferencev1.ContentPart
+	_, err := scanArray(v, 0, func(i, start, end int) error {
+		p, err := decodePart(v[start:end])
+		if err != nil {
+			return inIndex(i, err)
+		}
+		if p != nil {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err == errNotArray {
+		return nil, &typeError{want: "a string or an array of content parts"}
+	}
+	return out, err
+}
+
+var partKeys = []string{"type", "text", "image_url", "input_audio", "file", "refusal"}
+
+func decodePart(v []byte) (*inferencev1.ContentPart, error) {
+	var m [6][]byte
+	if err := readObjectMembers(v, partKeys, m[:]); err != nil {
+		return nil, err
+	}
+	if !present(m[0]) {
+		return nil, inField("type", errRequired)
+	}
+	typ, err := readString(m[0])
+	if err != nil {
+		return nil, inField("type", err)
+	}
+	switch typ {
+	case "text", "refusal":
+		field, raw := "text", m[1]
+		if typ == "refusal" {
+			field, raw = "refusal", m[5]
+		}
+		if !present(raw) {
+			return nil, inField(field, errRequired)
+		}
+		s, err := readString(raw)
+		if err != nil {
+			return nil, inField(field, err)
+		}
+		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Text{Text: s}}, nil
+	case "image_url":
+		img, err := decodeImageURL(m[2])
+		if err != nil {
+			return nil, inField("image_url", err)
+		}
+		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Image{Image: img}}, nil
+	case "input_audio":
+		a, err := decodeInputAudio(m[3])
+		if err != nil {
+			return nil, inField("input_audio", err)
+		}
+		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Audio{Audio: a}}, nil
+	case "file":
+		f, err := decodeFile(m[4])
+		if err != nil {
+			return nil, inField("file", err)
+		}
+		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_File{File: f}}, nil
+	}
+	return nil, nil
+}
+
+func decodeImageURL(v []byte) (*inferencev1.Image, error) {
+	if !present(v) {
+		return nil, errRequired
+	}
+	if v[0] == '"' { // some clients send the URL directly
+		u, err := readString(v)
+		return &inferencev1.Image{Url: u}, err
+	}
+	var m [2][]byte
+	if err := readObjectMembers(v, []string{"url", "detail"}, m[:]); err != nil {
+		return nil, err
+	}
+	if !present(m[0]) {
+		return nil, inField("url", errRequired)
+	}
+	img := &inferencev1.Image{}
+	var err error
+	if img.Url, err = readString(m[0]); err != nil {
+		return nil, inField("url", err)
+	}
+	if present(m[1]) {
+		if img.Detail, err = readString(m[1]); err != nil {
+			return nil, inField("detail", err)
+		}
+	}
+	if mt, _, ok := splitDataURL(img.Url); ok {
+		img.MediaType = mt
+	}
+	return img, nil
+}
+
+func decodeInputAudio(v []byte) (*inferencev1.Audio, error) {
+	if !present(v) {
+		return nil, errRequired
+	}
+	var m [2][]byte
+	if err := readObjectMembers(v, []string{"data", "format"}, m[:]); err != nil {
+		return nil, err
+	}
+	a := &inferencev1.Audio{}
+	if !present(m[0]) {
+		return nil, inField("data", errRequired)
+	}
+	data, err := readString(m[0])
+	if err != nil {
+		return nil, inField("data", err)
+	}
+	if a.Data, err = base64.StdEncoding.DecodeString(data); err != nil {
+		return nil, inField("data", badValue("must be base64"))
+	}
+	if present(m[1]) {
+		if a.Format, err = readString(m[1]); err != nil {
+			return nil, inField("format", err)
+		}
+	}
+	return a, nil
+}
+
+func decodeFile(v []byte) (*inferencev1.File, error) {
+	if !present(v) {
+		return nil, errRequired
+	}
+	var m [3][]byte
+	if err := readObjectMembers(v, []string{"file_data", "file_id", "filename"}, m[:]); err != nil {
+		return nil, err
+	}
+	f := &inferencev1.File{}
+	var err error
+	if present(m[1]) {
+		if f.FileId, err = readString(m[1]); err != nil {
+			return nil, inField("file_id", err)
+		}
+	}
+	if present(m[2]) {
+		if f.Filename, err = readString(m[2]); err != nil {
+			return nil, inField("filename", err)
+		}
+	}
+	if present(m[0]) {
+		data, err := readString(m[0])
+		if err != nil {
+			return nil, inField("file_data", err)
+		}
+		payload := data
+		if mt, b64, ok := splitDataURL(data); ok {
+			f.MediaType, payload = mt, b64
+		}
+		if f.Data, err = base64.StdEncoding.DecodeString(payload); err != nil {
+			return nil, inField("file_data", badValue("must be a base64 data URL"))
+		}
+	}
+	if f.FileId == "" && f.Data == nil {
+		return nil, badValue("needs file_id or file_data")
+	}
+	return f, nil
+}
+
+// splitDataURL splits "data:<media type>;base64,<payload>".
+func splitDataURL(u string) (mediaType, payload string, ok bool) {
+	rest, found := strings.CutPrefix(u, "data:")
+	if !found {
+		return "", "", false
+	}
+	meta, payload, found := strings.Cut(rest, ",")
+	if !found {
+		return "", "", false
+	}
+	mediaType, isBase64 := strings.CutSuffix(meta, ";base64")
+	if !isBase64 {
+		return "", "", false
+	}
+	return mediaType, payload, true
+}
+
+func decodeToolCalls(v []byte) ([]*inferencev1.ToolCall, error) {
+	var out []*inferencev1.ToolCall
+	_, err := scanArray(v, 0, func(i, start, end int) error {
+		tc, err := decodeToolCall(v[start:end])
+		if err != nil {
+			return inIndex(i, err)
+		}
+		if tc != nil {
+			out = append(out, tc)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func decodeToolCall(v []byte) (*inferencev1.ToolCall, error) {
+	var m [3][]byte
+	if err := readObjectMembers(v, []string{"id", "type", "function"}, m[:]); err != nil {
+		return nil, err
+	}
+	tc := &inferencev1.ToolCall{}
+	var err error
+	if !present(m[0]) {
+		return nil, inField("id", errRequired)
+	}
+	if tc.Id, err = readString(m[0]); err != nil {
+		return nil, inField("id", err)
+	}
+	if present(m[1]) {
+		typ, err := readString(m[1])
+		if err != nil {
+			return nil, inField("type", err)
+		}
+		if typ != "function" {
+			return nil, nil // custom tool calls have no canonical form yet
+		}
+	}
+	if !present(m[2]) {
+		return nil, inField("function", errRequired)
+	}
+	var fn [2][]byte
+	if err := readObjectMembers(m[2], []string{"name", "arguments"}, fn[:]); err != nil {
+		return nil, inField("function", err)
+	}
+	if !present(fn[0]) {
+		return nil, inField("function", inField("name", errRequired))
+	}
+	if tc.Name, err = readString(fn[0]); err != nil {
+		return nil, inField("function", inField("name", err))
+	}
+	if present(fn[1]) {
+		if tc.ArgumentsJson, err = readString(fn[1]); err != nil {
+			return nil, inField("function", inField("arguments", err))
+		}
+	}
+	return tc, nil
+}
+
+func decodeTools(v []byte) ([]*inferencev1.Tool, error) {
+	var out []*inferencev1.Tool
+	_, err := scanArray(v, 0, func(i, start, end int) error {
+		t, err := decodeTool(v[start:end])
+		if err != nil {
+			return inIndex(i, err)
+		}
+		out = append(out, t)
+		return nil
+	})
+	return out, err
+}
+
+func decodeTool(v []byte) (*inferencev1.Tool, error) {
+	var m [2][]byte
+	if err := readObjectMembers(v, []string{"type", "function"}, m[:]); err != nil {
+		return nil, err
+	}
+	if !present(m[0]) {
+		return nil, inField("type", errRequired)
+	}
+	typ, err := readString(m[0])
+	if err != nil {
+		return nil, inField("type", err)
+	}
+	if typ != "function" {
+		// Provider-native tools travel as the client wrote them.
+		return &inferencev1.Tool{Type: typ, RawJson: string(v)}, nil
+	}
+	if !present(m[1]) {
+		return nil, inField("function", errRequired)
+	}
+	t := &inferencev1.Tool{Type: typ}
+	if err := decodeFunctionDef(m[1], t); err != nil {
+		return nil, inField("function", err)
+	}
+	return t, nil
+}
+
+func decodeFunctionDef(v []byte, t *inferencev1.Tool) error {
+	var m [4][]byte
+	if err := readObjectMembers(v, []string{"name", "description", "parameters", "strict"}, m[:]); err != nil {
+		return err
+	}
+	var err error
+	if !present(m[0]) {
+		return inField("name", errRequired)
+	}
+	if t.Name, err = readString(m[0]); err != nil {
+		return inField("name", err)
+	}
+	if t.Name == "" {
+		return inField("name", badValue("must not be empty"))
+	}
+	if present(m[1]) {
+		if t.Description, err = readString(m[1]); err != nil {
+			return inField("description", err)
+		}
+	}
+	if present(m[2]) {
+		if m[2][0] != '{' {
+			return inField("parameters", errNotObject)
+		}
+		t.ParametersJson = string(m[2])
+	}
+	if present(m[3]) {
+		if t.Strict, err = readBool(m[3]); err != nil {
+			return inField("strict", err)
+		}
+	}
+	return nil
+}
+
+func decodeToolChoice(v []byte) (*inferencev1.ToolChoice, error) {
+	if v[0] == '"' {
+		s, err := readString(v)
+		if err != nil {
+			return nil, err
+		}
+		switch s {
+		case "auto":
+			return &inferencev1.ToolChoice{Mode: inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_AUTO}, nil
+		case "none":
+			return &inferencev1.ToolChoice{Mode: inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_NONE}, nil
+		case "required":
+			return &inferencev1.ToolChoice{Mode: inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_REQUIRED}, nil
+		}
+		return nil, badValue("must be auto, none, required or an object naming a function")
+	}
+	var m [2][]byte
+	if err := readObjectMembers(v, []string{"type", "function"}, m[:]); err != nil {
+		if err == errNotObject {
+			return nil, &typeError{want: "a string or an object"}
+		}
+		return nil, err
+	}
+	if !present(m[0]) {
+		return nil, inField("type", errRequired)
+	}
+	typ, err := readString(m[0])
+	if err != nil {
+		return nil, inField("type", err)
+	}
+	if typ != "function" {
+		return nil, nil // allowed_tools, custom: no canonical form yet
+	}
+	if !present(m[1]) {
+		return nil, inField("function", errRequired)
+	}
+	var name [1][]byte
+	if err := readObjectMembers(m[1], []string{"name"}, name[:]); err != nil {
+		return nil, inField("function", err)
+	}
+	if !present(name[0]) {
+		return nil, inField("function", inField("name", errRequired))
+	}
+	fn, err := readString(name[0])
+	if err != nil {
+		return nil, inField("function", inField("name", err))
+	}
+	return &inferencev1.ToolChoice{Mode: inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_FUNCTION, FunctionName: fn}, nil
+}

@@ -1,0 +1,367 @@
+package provideradapter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+	"github.com/tollgate/tollgate/services/kit/config"
+	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/kit/wire/openai"
+)
+
+// maxResponseBytes bounds a unary provider answer held in memory.
+const maxResponseBytes = 64 << 20
+
+// maxErrorBodyBytes bounds how much of an error answer is read.
+const maxErrorBodyBytes = 64 << 10
+
+// openAIProvider calls OpenAI or any server speaking its API. When the client
+// spoke OpenAI too, the client's body is forwarded with only the model
+// rewritten, and the provider's bytes are handed back untouched in Raw.
+type openAIProvider struct {
+	kind          string
+	model         string
+	chatURL       string
+	embeddingsURL string
+	apiKey        *config.SecretRef
+	headers       map[string]string
+	timeout       time.Duration
+	build         openai.BuildOptions
+	client        *http.Client
+	secrets       *secrets
+}
+
+func newOpenAIProvider(se *config.ServedEntity, client *http.Client, sec *secrets) *openAIProvider {
+	base := strings.TrimRight(se.BaseURL, "/")
+	timeout := se.Timeout.Std()
+	if timeout <= 0 {
+		timeout = 120 * time.Second
+	}
+	return &openAIProvider{
+		kind:          se.Provider,
+		model:         se.Model,
+		chatURL:       base + "/chat/completions",
+		embeddingsURL: base + "/embeddings",
+		apiKey:        se.APIKey,
+		headers:       se.Headers,
+		timeout:       timeout,
+		build:         openai.BuildOptions{MaxCompletionTokens: se.Provider == config.ProviderOpenAI},
+		client:        client,
+		secrets:       sec,
+	}
+}
+
+// chatBody is the upstream request body, and whether it is the client's own
+// body (so the answer can be passed through raw).
+func (p *openAIProvider) chatBody(req *inferencev1.ChatRequest, stream bool) ([]byte, bool, error) {
+	if src := req.GetSource(); src.GetDialect() == inferencev1.Dialect_DIALECT_OPENAI_CHAT && len(src.GetOriginalBody()) > 0 {
+		b, err := openai.RewriteForUpstream(src.GetOriginalBody(), p.model, true)
+		return b, true, err
+	}
+	if stream != req.GetStream() {
+		req = proto.CloneOf(req)
+		req.Stream = stream
+	}
+	b, err := openai.BuildChatRequest(req, p.model, p.build)
+	if err != nil {
+		return nil, false, errs.Invalid("", "the request cannot be sent to this provider: %v", err)
+	}
+	return b, false, nil
+}
+
+func (p *openAIProvider) Chat(ctx context.Context, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error) {
+	body, passthrough, err := p.chatBody(req, false)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := p.unary(ctx, p.chatURL, body, passthroughHeaders(passthrough, req.GetSource()))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := openai.ParseChatResponse(raw)
+	if err != nil {
+		return nil, malformed(err)
+	}
+	if resp.Model == "" {
+		resp.Model = p.model
+	}
+	if passthrough {
+		resp.Raw, resp.RawDialect = raw, inferencev1.Dialect_DIALECT_OPENAI_CHAT
+	}
+	return resp, nil
+}
+
+func (p *openAIProvider) Embed(ctx context.Context, req *inferencev1.EmbeddingsRequest) (*inferencev1.EmbeddingsResponse, error) {
+	src := req.GetSource()
+	if src.GetDialect() == inferencev1.Dialect_DIALECT_OPENAI_EMBEDDINGS && len(src.GetOriginalBody()) > 0 {
+		body, err := openai.RewriteForUpstream(src.GetOriginalBody(), p.model, false)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := p.unary(ctx, p.embeddingsURL, body, src.GetHeaders())
+		if err != nil {
+			return nil, err
+		}
+		// The router forwards raw; only usage is needed, not the vectors.
+		model, usage, err := openai.ParseEmbeddingsUsage(raw)
+		if err != nil {
+			return nil, malformed(err)
+		}
+		return &inferencev1.EmbeddingsResponse{Model: firstNonEmpty(model, p.model), Usage: usage,
+			Raw: raw, RawDialect: inferencev1.Dialect_DIALECT_OPENAI_EMBEDDINGS}, nil
+	}
+	body, err := openai.BuildEmbeddingsRequest(req, p.model)
+	if err != nil {
+		return nil, errs.Invalid("", "the request cannot be sent to this provider: %v", err)
+	}
+	raw, err := p.unary(ctx, p.embeddingsURL, body, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := openai.ParseEmbeddingsResponse(raw)
+	if err != nil {
+		return nil, malformed(err)
+	}
+	resp.Model = firstNonEmpty(resp.Model, p.model)
+	return resp, nil
+}
+
+// unary posts body and returns the whole 2xx answer, all within the served
+// entity's timeout.
+func (p *openAIProvider) unary(parent context.Context, url string, body []byte, clientHeaders map[string]string) ([]byte, error) {
+	ctx, cancel := context.WithTimeoutCause(parent, p.timeout, errProviderTimeout)
+	defer cancel()
+	resp, err := p.post(parent, ctx, url, body, false, clientHeaders)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	markFirstByte(parent)
+	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
+	if err != nil {
+		return nil, transportError(parent, ctx, p.timeout, err)
+	}
+	return raw, nil
+}
+
+// ChatStream relays the provider's SSE stream event by event. The served
+// entity's timeout bounds the wait for the first byte and every gap between
+// events, not the whole stream.
+func (p *openAIProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+	body, passthrough, err := p.chatBody(req, true)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	idle := time.AfterFunc(p.timeout, func() { cancel(errProviderTimeout) })
+	defer idle.Stop()
+
+	resp, err := p.post(parent, ctx, p.chatURL, body, true, passthroughHeaders(passthrough, req.GetSource()))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+
+	if isJSON(resp.Header.Get("Content-Type")) {
+		// Some OpenAI-compatible servers ignore "stream": true.
+		idle.Stop()
+		return p.relayUnstreamed(parent, ctx, resp, send)
+	}
+	events := newSSEReader(resp.Body)
+	sent := false
+	for {
+		idle.Reset(p.timeout)
+		ev, err := events.next()
+		idle.Stop() // a slow consumer must not count as a silent provider
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil // some servers end without [DONE]
+			}
+			return p.streamFailure(sent, send, transportError(parent, ctx, p.timeout, err))
+		}
+		if string(ev.data) == "[DONE]" {
+			return nil
+		}
+		chunk, err := openai.ParseChunk(ev.data)
+		if err != nil {
+			return p.streamFailure(sent, send, malformed(err))
+		}
+		if passthrough {
+			chunk.Raw, chunk.RawDialect, chunk.RawEvent = ev.data, inferencev1.Dialect_DIALECT_OPENAI_CHAT, ev.name
+		}
+		if chunk.Model == "" {
+			chunk.Model = p.model
+		}
+		if !sent {
+			markFirstByte(parent)
+		}
+		if err := send(chunk); err != nil {
+			return err
+		}
+		sent = true
+		if chunk.Error != nil {
+			return nil // the provider's own in-stream error ends the stream
+		}
+	}
+}
+
+func isJSON(contentType string) bool {
+	return strings.HasPrefix(strings.TrimSpace(strings.ToLower(contentType)), "application/json")
+}
+
+// relayUnstreamed turns a complete JSON answer to a stream request into the
+// chunks a stream would have carried: the content, the finish, the usage.
+func (p *openAIProvider) relayUnstreamed(parent, ctx context.Context, resp *http.Response, send func(*inferencev1.ChatChunk) error) error {
+	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
+	if err != nil {
+		return transportError(parent, ctx, p.timeout, err)
+	}
+	r, err := openai.ParseChatResponse(raw)
+	if err != nil {
+		return malformed(err)
+	}
+	markFirstByte(parent)
+	model := firstNonEmpty(r.GetModel(), p.model)
+	chunk := func(deltas []*inferencev1.ChoiceDelta, u *inferencev1.Usage) *inferencev1.ChatChunk {
+		return &inferencev1.ChatChunk{Id: r.GetId(), Model: model, Created: r.GetCreated(), Deltas: deltas, Usage: u}
+	}
+	var content, finish []*inferencev1.ChoiceDelta
+	for _, c := range r.GetChoices() {
+		d := &inferencev1.ChoiceDelta{Index: c.GetIndex(), Role: inferencev1.Role_ROLE_ASSISTANT}
+		for _, part := range c.GetMessage().GetContent() {
+			d.Text += part.GetText()
+			d.Reasoning += part.GetReasoning().GetText()
+		}
+		for i, tc := range c.GetMessage().GetToolCalls() {
+			d.ToolCalls = append(d.ToolCalls, &inferencev1.ToolCallDelta{Index: int32(i), Id: tc.GetId(), Name: tc.GetName(), ArgumentsJson: tc.GetArgumentsJson()})
+		}
+		content = append(content, d)
+		finish = append(finish, &inferencev1.ChoiceDelta{Index: c.GetIndex(), FinishReason: c.GetFinishReason(), ProviderFinishReason: c.GetProviderFinishReason()})
+	}
+	for _, c := range []*inferencev1.ChatChunk{chunk(content, nil), chunk(finish, nil), chunk(nil, r.GetUsage())} {
+		if len(c.Deltas) == 0 && c.Usage == nil {
+			continue
+		}
+		if err := send(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamFailure reports e as an error before anything was sent (a fallback
+// can still retry) and as a final error chunk after.
+func (p *openAIProvider) streamFailure(sent bool, send func(*inferencev1.ChatChunk) error, e *errs.Error) error {
+	if !sent || e.Kind == errs.KindCanceled {
+		return e
+	}
+	if err := send(&inferencev1.ChatChunk{Error: &inferencev1.StreamError{
+		Code: e.Code, Message: e.Message, Retryable: Retryable(e)}}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// post sends the request and returns a 2xx response; anything else is
+// mapped to a typed error here, with the body closed.
+func (p *openAIProvider) post(parent, ctx context.Context, url string, body []byte, stream bool, clientHeaders map[string]string) (*http.Response, error) {
+	key, err := p.secrets.resolve(p.apiKey)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, errs.New(errs.KindInternal, "internal_error", "invalid provider URL").Wrap(err)
+	}
+	h := req.Header
+	for k, v := range clientHeaders {
+		if forwardable(k) {
+			h.Set(k, v)
+		}
+	}
+	for k, v := range p.headers {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
+	if stream {
+		h.Set("Accept", "text/event-stream")
+	} else {
+		h.Set("Accept", "application/json")
+	}
+	if key != "" {
+		h.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, transportError(parent, ctx, p.timeout, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	errBody, _ := readAll(resp.Body, resp.ContentLength, maxErrorBodyBytes)
+	return nil, UpstreamError(p.kind, resp.StatusCode, resp.Header, errBody, key)
+}
+
+// passthroughHeaders are the client headers to forward: only when the
+// provider speaks the client's dialect do they mean anything to it.
+func passthroughHeaders(passthrough bool, src *inferencev1.Source) map[string]string {
+	if !passthrough {
+		return nil
+	}
+	return src.GetHeaders()
+}
+
+// forwardable says whether a client header may reach the provider: the
+// router passes dialect headers (beta flags, versions), never credentials,
+// but hop-by-hop and identity headers are dropped here too, defensively.
+func forwardable(name string) bool {
+	switch strings.ToLower(name) {
+	case "authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "host",
+		"content-length", "content-type", "accept", "accept-encoding", "connection", "keep-alive",
+		"transfer-encoding", "te", "trailer", "upgrade":
+		return false
+	}
+	return true
+}
+
+// readAll reads up to limit bytes, sized by Content-Length when known.
+func readAll(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	size := int64(4096)
+	if contentLength > 0 && contentLength <= limit {
+		size = contentLength + 1 // +1 lets ReadFrom see EOF without growing
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, errResponseTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+var errResponseTooLarge = errors.New("provider response exceeds the size limit")
+
+func malformed(err error) *errs.Error {
+	e := &errs.Error{Kind: errs.KindUpstream, Code: "upstream_malformed_response",
+		Message: "the provider sent a malformed response", Retryable: true}
+	return e.Wrap(err)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

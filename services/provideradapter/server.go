@@ -1,0 +1,198 @@
+package provideradapter
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+
+	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+	provideradapterv1 "github.com/tollgate/tollgate/gen/go/tollgate/provideradapter/v1"
+	"github.com/tollgate/tollgate/services/kit/config"
+	"github.com/tollgate/tollgate/services/kit/errs"
+)
+
+// Server implements ProviderAdapterService over the current config.
+type Server struct {
+	provideradapterv1.UnimplementedProviderAdapterServiceServer
+	store   *config.Store
+	log     *slog.Logger
+	metrics *metrics
+	client  *http.Client
+	secrets *secrets
+
+	// table is the resolved served entities of one config snapshot, rebuilt
+	// when the snapshot changes; calls already running keep theirs.
+	table   atomic.Pointer[entityTable]
+	rebuild sync.Mutex
+	// fakeCalls are the fake providers' call counters, by endpoint and
+	// served entity, kept across reloads so error injection stays periodic.
+	fakeCalls sync.Map // targetKey -> *atomic.Uint64
+}
+
+type targetKey struct{ endpoint, entity string }
+
+type entityTable struct {
+	snapshot *config.Snapshot
+	entities map[targetKey]*entity
+	tasks    map[string]config.Task // endpoint name -> task
+}
+
+// entity is one served entity ready to call.
+type entity struct {
+	kind     string
+	provider Provider
+	metrics  entityMetrics
+}
+
+// NewServer serves the endpoints of store's current config, registering its
+// metrics on reg.
+func NewServer(store *config.Store, log *slog.Logger, reg prometheus.Registerer) *Server {
+	return &Server{
+		store:   store,
+		log:     log,
+		metrics: newMetrics(reg),
+		client:  newHTTPClient(),
+		secrets: newSecrets(),
+	}
+}
+
+// Close releases idle upstream connections.
+func (s *Server) Close() { s.client.CloseIdleConnections() }
+
+// Chat runs one non-streamed chat turn.
+func (s *Server) Chat(ctx context.Context, in *provideradapterv1.ChatRequest) (*provideradapterv1.ChatResponse, error) {
+	e, err := s.resolve(in.GetTarget(), config.TaskChat)
+	if err != nil {
+		return nil, err
+	}
+	if in.GetRequest() == nil {
+		return nil, errs.Invalid("request", "request is required")
+	}
+	ctx, trace := withTrace(ctx, time.Now())
+	resp, err := e.provider.Chat(ctx, in.GetRequest())
+	e.metrics.observe(trace, err)
+	if err != nil {
+		return nil, s.failed(in.GetTarget(), err)
+	}
+	return &provideradapterv1.ChatResponse{Response: resp, Provider: e.kind}, nil
+}
+
+// ChatStream runs one streamed chat turn, relaying chunks as they come.
+func (s *Server) ChatStream(in *provideradapterv1.ChatStreamRequest, stream grpc.ServerStreamingServer[provideradapterv1.ChatStreamResponse]) error {
+	e, err := s.resolve(in.GetTarget(), config.TaskChat)
+	if err != nil {
+		return err
+	}
+	if in.GetRequest() == nil {
+		return errs.Invalid("request", "request is required")
+	}
+	ctx, trace := withTrace(stream.Context(), time.Now())
+	err = e.provider.ChatStream(ctx, in.GetRequest(), func(c *inferencev1.ChatChunk) error {
+		return stream.Send(&provideradapterv1.ChatStreamResponse{Chunk: c})
+	})
+	e.metrics.observe(trace, err)
+	if err != nil {
+		return s.failed(in.GetTarget(), err)
+	}
+	return nil
+}
+
+// Embed computes embeddings.
+func (s *Server) Embed(ctx context.Context, in *provideradapterv1.EmbedRequest) (*provideradapterv1.EmbedResponse, error) {
+	e, err := s.resolve(in.GetTarget(), config.TaskEmbeddings)
+	if err != nil {
+		return nil, err
+	}
+	if in.GetRequest() == nil {
+		return nil, errs.Invalid("request", "request is required")
+	}
+	ctx, trace := withTrace(ctx, time.Now())
+	resp, err := e.provider.Embed(ctx, in.GetRequest())
+	e.metrics.observe(trace, err)
+	if err != nil {
+		return nil, s.failed(in.GetTarget(), err)
+	}
+	return &provideradapterv1.EmbedResponse{Response: resp, Provider: e.kind}, nil
+}
+
+// failed logs a provider failure (cause included, never credentials) and
+// returns it typed.
+func (s *Server) failed(t *provideradapterv1.Target, err error) error {
+	e := errs.From(err)
+	if e.Kind != errs.KindCanceled {
+		s.log.Warn("provider call failed",
+			"endpoint", t.GetEndpointName(), "served_entity", t.GetServedEntityName(),
+			"request_id", t.GetRequestId(), "attempt", t.GetAttempt(),
+			"code", e.Code, "upstream_status", e.UpstreamStatus, "err", err.Error())
+	}
+	return e
+}
+
+// resolve finds the target in the current config.
+func (s *Server) resolve(t *provideradapterv1.Target, task config.Task) (*entity, error) {
+	tbl := s.currentTable()
+	e := tbl.entities[targetKey{t.GetEndpointName(), t.GetServedEntityName()}]
+	if e == nil {
+		if _, ok := tbl.tasks[t.GetEndpointName()]; !ok {
+			return nil, errs.NotFound("endpoint_not_found", "endpoint %q does not exist", t.GetEndpointName())
+		}
+		return nil, errs.NotFound("served_entity_not_found", "endpoint %q has no served entity %q",
+			t.GetEndpointName(), t.GetServedEntityName())
+	}
+	if got := tbl.tasks[t.GetEndpointName()]; got != task {
+		return nil, errs.Invalid("model", "endpoint %q serves %s, not %s", t.GetEndpointName(), got, task)
+	}
+	return e, nil
+}
+
+func (s *Server) currentTable() *entityTable {
+	snap := s.store.Current()
+	if t := s.table.Load(); t != nil && t.snapshot == snap {
+		return t
+	}
+	s.rebuild.Lock()
+	defer s.rebuild.Unlock()
+	snap = s.store.Current()
+	if t := s.table.Load(); t != nil && t.snapshot == snap {
+		return t
+	}
+	t := s.buildTable(snap)
+	s.table.Store(t)
+	return t
+}
+
+func (s *Server) buildTable(snap *config.Snapshot) *entityTable {
+	t := &entityTable{snapshot: snap, entities: map[targetKey]*entity{}, tasks: map[string]config.Task{}}
+	for i := range snap.Config.Endpoints {
+		ep := &snap.Config.Endpoints[i]
+		t.tasks[ep.Name] = ep.Task
+		for j := range ep.ServedEntities {
+			se := &ep.ServedEntities[j]
+			key := targetKey{ep.Name, se.Name}
+			p := s.newProvider(key, se)
+			if p == nil {
+				continue // config validation rejects unknown providers; nothing to call
+			}
+			t.entities[key] = &entity{kind: se.Provider, provider: p, metrics: s.metrics.forEntity(se.Provider, se.Model)}
+		}
+	}
+	return t
+}
+
+func (s *Server) newProvider(key targetKey, se *config.ServedEntity) Provider {
+	switch se.Provider {
+	case config.ProviderFake:
+		calls, _ := s.fakeCalls.LoadOrStore(key, new(atomic.Uint64))
+		return newFakeProvider(se, calls.(*atomic.Uint64))
+	case config.ProviderOpenAI, config.ProviderOpenAICompatible:
+		return newOpenAIProvider(se, s.client, s.secrets)
+	}
+	s.log.Error("served entity has an unknown provider", "endpoint", key.endpoint, "served_entity", key.entity, "provider", se.Provider)
+	return nil
+}

@@ -1,0 +1,100 @@
+package provideradapter
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+)
+
+// maxSSELine bounds one line of a provider stream, so a misbehaving provider
+// cannot make the adapter buffer without limit.
+const maxSSELine = 16 << 20
+
+var errSSELineTooLong = errors.New("provider stream line exceeds 16 MiB")
+
+// sseReader reads Server-Sent Events as they arrive: one event per call, no
+// matter how the bytes were split across network reads.
+type sseReader struct {
+	br   *bufio.Reader
+	line []byte // spill buffer for lines longer than br's buffer
+	data []byte
+}
+
+func newSSEReader(r io.Reader) *sseReader {
+	return &sseReader{br: bufio.NewReaderSize(r, 32<<10)}
+}
+
+// sseEvent is one dispatched event. data is a fresh copy the caller may keep.
+type sseEvent struct {
+	name string
+	data []byte
+}
+
+// next returns the next event that carries data. At the end of the stream
+// it returns io.EOF (after dispatching a final event that lacked its blank
+// line, as the spec allows).
+func (r *sseReader) next() (sseEvent, error) {
+	r.data = r.data[:0]
+	hasData := false
+	var name string
+	for {
+		line, err := r.readLine()
+		if err != nil {
+			if errors.Is(err, io.EOF) && hasData {
+				return sseEvent{name: name, data: bytes.Clone(r.data)}, nil
+			}
+			return sseEvent{}, err
+		}
+		if len(line) == 0 {
+			if hasData {
+				return sseEvent{name: name, data: bytes.Clone(r.data)}, nil
+			}
+			name = ""
+			continue
+		}
+		if line[0] == ':' {
+			continue // comment, often a keep-alive
+		}
+		field, value := line, []byte(nil)
+		if i := bytes.IndexByte(line, ':'); i >= 0 {
+			field, value = line[:i], line[i+1:]
+			if len(value) > 0 && value[0] == ' ' {
+				value = value[1:]
+			}
+		}
+		switch string(field) {
+		case "data":
+			if hasData {
+				r.data = append(r.data, '\n')
+			}
+			r.data = append(r.data, value...)
+			hasData = true
+		case "event":
+			name = string(value)
+		}
+	}
+}
+
+// readLine returns one line without its line ending; the slice is valid
+// until the next call.
+func (r *sseReader) readLine() ([]byte, error) {
+	line, err := r.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		r.line = append(r.line[:0], line...)
+		for errors.Is(err, bufio.ErrBufferFull) && len(r.line) <= maxSSELine {
+			line, err = r.br.ReadSlice('\n')
+			r.line = append(r.line, line...)
+		}
+		if len(r.line) > maxSSELine {
+			return nil, errSSELineTooLong
+		}
+		line = r.line
+	}
+	if err != nil && !(errors.Is(err, io.EOF) && len(line) > 0) {
+		return nil, err
+	}
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	return line, nil
+}

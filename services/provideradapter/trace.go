@@ -1,0 +1,28 @@
+package provideradapter
+
+import (
+	"context"
+	"time"
+)
+
+// callTrace records when a provider call produced its first byte, for the
+// time-to-first-byte metric. Providers mark it through the context, so the
+// Provider interface stays about inference only.
+type callTrace struct {
+	start     time.Time
+	firstByte time.Duration
+}
+
+type traceKey struct{}
+
+func withTrace(ctx context.Context, start time.Time) (context.Context, *callTrace) {
+	t := &callTrace{start: start}
+	return context.WithValue(ctx, traceKey{}, t), t
+}
+
+// markFirstByte records the first byte of the call in ctx, once.
+func markFirstByte(ctx context.Context) {
+	if t, ok := ctx.Value(traceKey{}).(*callTrace); ok && t.firstByte == 0 {
+		t.firstByte = time.Since(t.start)
+	}
+}

@@ -1,0 +1,124 @@
+package router
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/metadata"
+
+	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+	"github.com/tollgate/tollgate/services/authz/policy"
+	"github.com/tollgate/tollgate/services/kit/config"
+	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/router/requestid"
+)
+
+// call is what the router learns about one request as it goes; it becomes
+// the usage event and the metrics at the end.
+type call struct {
+	start           time.Time
+	requestID       string
+	dialect         inferencev1.Dialect
+	userAgent       string
+	token           string
+	query           string
+	identity        *policy.Identity
+	route           *route
+	entity          *entity
+	clientRequestID string
+	usageContext    map[string]string
+	streaming       bool
+	attempts        int
+	firstByte       time.Duration
+	usage           *inferencev1.Usage
+	inChars         int64
+	outChars        int64
+	status          int
+	err             *errs.Error
+	rateLimited     bool
+	payloadRequest  []byte
+}
+
+// Metadata keys set by the facade (see facade.MD*); repeated here so the
+// router does not import its own front door.
+const (
+	mdRequestID = "x-tollgate-request-id"
+	mdQuery     = "x-tollgate-query"
+)
+
+func newCall(ctx context.Context, d inferencev1.Dialect) *call {
+	c := &call{start: time.Now(), dialect: d, status: 200}
+	md, _ := metadata.FromIncomingContext(ctx)
+	c.requestID = first(md, mdRequestID)
+	if c.requestID == "" {
+		c.requestID = requestid.New()
+	}
+	c.userAgent = first(md, "user-agent")
+	c.query = first(md, mdQuery)
+	c.token = bearer(first(md, "authorization"))
+	if c.token == "" {
+		c.token = first(md, "x-api-key")
+	}
+	if c.token == "" {
+		c.token = first(md, "x-goog-api-key")
+	}
+	return c
+}
+
+func first(md metadata.MD, key string) string {
+	if v := md[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func bearer(h string) string {
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// admit authenticates, resolves the endpoint, authorizes and takes quota, in
+// that order: an unauthenticated caller learns nothing about endpoints.
+func (s *Service) admit(ctx context.Context, c *call, endpoint string, task config.Task) error {
+	id, err := s.deps.Policy.Authenticate(c.token)
+	if err != nil {
+		return err
+	}
+	c.identity = id
+	r := s.routes.lookup(endpoint)
+	if r == nil {
+		return errs.NotFound("model_not_found", "the model (endpoint) %q does not exist or you do not have access to it", endpoint).WithParam("model")
+	}
+	c.route = r
+	if err := s.deps.Policy.Authorize(id, endpoint); err != nil {
+		return err
+	}
+	if r.ep.Task != task {
+		return errs.Invalid("model", "endpoint %q serves %s, not %s", endpoint, r.ep.Task, task)
+	}
+	if s.deps.Limiter != nil {
+		if err := s.deps.Limiter.Admit(ctx, endpoint, id.Principal, id.Groups); err != nil {
+			if errs.From(err).Kind == errs.KindRateLimited {
+				c.rateLimited = true
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// retryable says whether another served entity may be tried after err.
+func retryable(err error) bool {
+	te := errs.From(err)
+	if te.Retryable {
+		return true
+	}
+	switch te.Kind {
+	case errs.KindUnavailable, errs.KindUpstream, errs.KindTimeout:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,204 @@
+package facade
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+
+	routerv1 "github.com/tollgate/tollgate/gen/go/tollgate/router/v1"
+	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/kit/inproc"
+	"github.com/tollgate/tollgate/services/router/httperr"
+	"github.com/tollgate/tollgate/services/router/requestid"
+)
+
+// Metadata keys the facade adds to every call; clients cannot set them
+// (only the header names in forwardedHeaders reach the router).
+const (
+	MDRequestID = "x-tollgate-request-id"
+	MDQuery     = "x-tollgate-query"
+	// MDHTTPStatus is response header metadata a raw-body RPC sets when its
+	// single frame is an error body: the facade answers with that status.
+	MDHTTPStatus = "x-tollgate-http-status"
+	// MDRetryAfter becomes the Retry-After header.
+	MDRetryAfter = "retry-after"
+)
+
+// forwardedHeaders are the client headers the router may read.
+var forwardedHeaders = map[string]bool{
+	"X-Api-Key": true, "X-Goog-Api-Key": true, "User-Agent": true,
+	"Anthropic-Version": true, "Anthropic-Beta": true, "Openai-Beta": true,
+}
+
+// Options configure the facade.
+type Options struct {
+	// MaxBodyBytes is read per request so config reloads apply at once.
+	MaxBodyBytes func() int64
+	// Ready reports whether the router can serve (policy loaded…), for /healthz.
+	Ready func() bool
+	Log   *slog.Logger
+	// Conn options for the in-process connection (the interceptors the network server runs).
+	Conn []inproc.Option
+}
+
+// Handler is the facade's http.Handler.
+type Handler struct {
+	mux  *runtime.ServeMux
+	opts Options
+}
+
+// New builds the facade over the router implementation.
+//
+// grpc-gateway's RegisterXHandlerServer cannot serve streaming RPCs, so the
+// facade registers RegisterXHandlerClient over an in-process connection that
+// invokes the same implementation directly: no socket, no serialization.
+func New(ctx context.Context, router routerv1.RouterServiceServer, opts Options) (*Handler, error) {
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, rawBodyMarshaler{}),
+		runtime.WithIncomingHeaderMatcher(func(key string) (string, bool) {
+			if forwardedHeaders[key] {
+				return strings.ToLower(key), true
+			}
+			return "", false
+		}),
+		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {
+			if key == MDRetryAfter {
+				return "Retry-After", true
+			}
+			return "", false
+		}),
+		runtime.WithMetadata(annotate),
+		runtime.WithErrorHandler(errorHandler),
+		runtime.WithRoutingErrorHandler(routingErrorHandler),
+		runtime.WithForwardResponseRewriter(unwrapBody),
+		runtime.WithForwardResponseOption(applyStatus),
+		runtime.SetQueryParameterParser(ignoreQuery{}),
+	)
+	conn := inproc.New(&routerv1.RouterService_ServiceDesc, router, opts.Conn...)
+	if err := routerv1.RegisterRouterServiceHandlerClient(ctx, mux, routerv1.NewRouterServiceClient(conn)); err != nil {
+		return nil, err
+	}
+	return &Handler{mux: mux, opts: opts}, nil
+}
+
+type requestIDKey struct{}
+
+// ServeHTTP assigns the request id, enforces the body limit and serves.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := requestid.New()
+	tw := &trackingWriter{ResponseWriter: w}
+	tw.Header().Set("X-Request-Id", id)
+	if r.URL.Path == "/healthz" {
+		if h.opts.Ready != nil && !h.opts.Ready() {
+			http.Error(tw, "not ready\n", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = tw.Write([]byte("ok\n"))
+		return
+	}
+	if h.opts.MaxBodyBytes != nil && r.Body != nil {
+		limit := h.opts.MaxBodyBytes()
+		if r.ContentLength > limit {
+			writeError(tw, r, errs.New(errs.KindTooLarge, "request_too_large",
+				"request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit))
+			return
+		}
+		r.Body = http.MaxBytesReader(tw, r.Body, limit)
+	}
+	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	h.mux.ServeHTTP(tw, r.WithContext(ctx))
+}
+
+func annotate(ctx context.Context, r *http.Request) metadata.MD {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	md := metadata.MD{MDRequestID: []string{id}}
+	if r.URL.RawQuery != "" {
+		md[MDQuery] = []string{r.URL.RawQuery}
+	}
+	return md
+}
+
+// unwrapBody hands grpc-gateway the HttpBody inside our response wrappers so
+// streamed frames are written raw.
+func unwrapBody(_ context.Context, m proto.Message) (any, error) {
+	if rb, ok := m.(interface{ XXX_ResponseBody() any }); ok {
+		if b, ok := rb.XXX_ResponseBody().(*httpbody.HttpBody); ok {
+			return b, nil
+		}
+	}
+	return m, nil
+}
+
+// applyStatus turns the router's status metadata into the HTTP status before
+// the first byte is written.
+func applyStatus(ctx context.Context, w http.ResponseWriter, m proto.Message) error {
+	tw, ok := w.(*trackingWriter)
+	if !ok || tw.wroteHeader {
+		return nil
+	}
+	md, ok := runtime.ServerMetadataFromContext(ctx)
+	if !ok {
+		return nil
+	}
+	if v := md.HeaderMD.Get(MDHTTPStatus); len(v) == 1 {
+		if code, err := strconv.Atoi(v[0]); err == nil && code >= 400 {
+			ct := "application/json"
+			if b, ok := unwrapBodyValue(m); ok && b.GetContentType() != "" {
+				ct = b.GetContentType()
+			}
+			tw.Header().Set("Content-Type", ct)
+			tw.Header().Del("Transfer-Encoding")
+			tw.WriteHeader(code)
+		}
+	}
+	return nil
+}
+
+func unwrapBodyValue(m proto.Message) (*httpbody.HttpBody, bool) {
+	v, _ := unwrapBody(context.Background(), m)
+	b, ok := v.(*httpbody.HttpBody)
+	return b, ok
+}
+
+func errorHandler(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	te := errs.From(err)
+	if strings.Contains(te.Message, bodyTooLargeMarker) {
+		te = errs.New(errs.KindTooLarge, "request_too_large", "%s", strings.TrimPrefix(te.Message, "tollgate: "))
+	}
+	writeError(w, r, te)
+}
+
+func routingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, code int) {
+	switch code {
+	case http.StatusMethodNotAllowed:
+		writeError(w, r, errs.New(errs.KindInvalidArgument, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
+	default:
+		writeError(w, r, errs.NotFound("unknown_route", "no route for %s %s", r.Method, r.URL.Path))
+	}
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body, te := httperr.Render(httperr.DialectOfPath(r.URL.Path), err)
+	if te.Retry > 0 {
+		w.Header().Set("Retry-After", httperr.RetryAfterSeconds(te.Retry))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// ignoreQuery skips grpc-gateway's query-to-field mapping: our request
+// messages carry raw bodies, and the router reads the query from metadata.
+type ignoreQuery struct{}
+
+func (ignoreQuery) Parse(proto.Message, url.Values, *utilities.DoubleArray) error { return nil }

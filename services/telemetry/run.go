@@ -1,0 +1,69 @@
+package telemetry
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+
+	telemetryv1 "github.com/tollgate/tollgate/gen/go/tollgate/telemetry/v1"
+	"github.com/tollgate/tollgate/services/kit/serve"
+)
+
+// Default listen addresses of the telemetry service.
+const (
+	DefaultGRPCAddr  = "127.0.0.1:7104"
+	DefaultAdminAddr = "127.0.0.1:9104"
+)
+
+// DefaultDataDir is where the spool lives unless --data-dir says otherwise.
+func DefaultDataDir() string { return filepath.Join(os.TempDir(), "tollgate", "telemetry") }
+
+// Run runs the telemetry service until ctx ends.
+func Run(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("tollgate-telemetry", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var common serve.CommonFlags
+	common.Register(fs, DefaultGRPCAddr, DefaultAdminAddr)
+	dataDir := fs.String("data-dir", DefaultDataDir(), "directory of the event spool (must be on durable storage in production)")
+	if err := serve.Parse(fs, args); err != nil {
+		return err
+	}
+	env, err := serve.Start(ctx, "telemetry", common, stderr)
+	if err != nil {
+		return err
+	}
+	srv, closeSpool, err := NewServerForEmbedding(*dataDir, env.Log, env.Registry)
+	if err != nil {
+		env.Life.Stop(common.Grace)
+		return err
+	}
+	// Registered before the gRPC server, so it runs after in-flight ingests
+	// have drained (stop steps run in reverse).
+	env.Life.OnStop("spool", func(context.Context) error { return closeSpool() })
+	if err := env.ServeGRPC(func(s *grpc.Server) { telemetryv1.RegisterTelemetryServiceServer(s, srv) }); err != nil {
+		env.Life.Stop(common.Grace)
+		return err
+	}
+	return env.Wait(ctx)
+}
+
+// NewServerForEmbedding opens the spool in dataDir and builds a Server on it,
+// for the all-in-one binary. Call close after the server has stopped taking
+// ingests.
+func NewServerForEmbedding(dataDir string, log *slog.Logger, reg prometheus.Registerer) (srv *Server, closeSpool func() error, err error) {
+	sp, err := OpenSpool(dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n := sp.TornBytes(); n > 0 {
+		log.Warn("spool: cut a torn record left by a crash (it was never acknowledged)", "dir", dataDir, "bytes", n)
+	}
+	log.Info("spool opened", "dir", dataDir, "bytes", sp.Bytes(), "end", sp.Committed().String())
+	return NewServer(sp, log, reg), sp.Close, nil
+}
