@@ -225,6 +225,28 @@ func (s *suite) testToolCallRoundTrip(t *testing.T) {
 		t.Errorf("tool call arguments are not JSON: %q", call.Function.Arguments)
 	}
 
+	// The same turn streamed: the tool call's deltas must reassemble into the same call.
+	stream := client.Chat.Completions.NewStreaming(ctx, params)
+	var acc openai.ChatCompletionAccumulator
+	for stream.Next() {
+		acc.AddChunk(stream.Current())
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatalf("streamed first turn: %v", err)
+	}
+	if len(acc.Choices) == 0 || len(acc.Choices[0].Message.ToolCalls) != 1 {
+		t.Errorf("streamed first turn: want one tool call, got %+v", acc.Choices)
+	} else {
+		sc := acc.Choices[0].Message.ToolCalls[0]
+		if sc.ID != call.ID || sc.Function.Name != call.Function.Name || sc.Function.Arguments != call.Function.Arguments {
+			t.Errorf("streamed tool call = (%q, %q, %q), want the unary one (%q, %q, %q)",
+				sc.ID, sc.Function.Name, sc.Function.Arguments, call.ID, call.Function.Name, call.Function.Arguments)
+		}
+		if fr := acc.Choices[0].FinishReason; fr != "tool_calls" {
+			t.Errorf("streamed finish_reason = %q, want tool_calls", fr)
+		}
+	}
+
 	params.Messages = append(params.Messages,
 		first.Choices[0].Message.ToParam(),
 		openai.ToolMessage(`{"city":"Paris","forecast":"sunny","celsius":21}`, call.ID),

@@ -31,6 +31,7 @@ func TestGateway(t *testing.T) {
 			t.Run("MLflowRoute", s.testMLflowRoute)
 			t.Run("DatabricksExtrasNotForwarded", s.testDatabricksExtrasNotForwarded)
 			t.Run("HostileInput", s.testHostileInput)
+			t.Run("ConcurrentClients", s.testConcurrentClients)
 			t.Run("NodeSDK", s.testNodeSDK)
 			t.Run("UpstreamCredentials", s.testUpstreamCredentials)
 			t.Run("AdminEndpoints", s.testAdminEndpoints)

@@ -2,8 +2,12 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,9 +45,17 @@ func (s *suite) testAdminEndpoints(t *testing.T) {
 
 // testGracefulShutdown sends SIGTERM to the process facing clients while a
 // stream is in flight: the stream must finish intact, the process must exit
-// 0 within the grace, and new connections must then be refused. It stops the
-// gateway, so it runs last.
+// 0 within the grace, new connections must then be refused, and the usage of
+// every request answered before and during the shutdown must reach the
+// telemetry spool. It stops the gateway, so it runs last.
 func (s *suite) testGracefulShutdown(t *testing.T) {
+	var served []string // x-request-id of each request whose usage must be recorded
+	for range 3 {
+		r := s.postJSON(t, "/v1/chat/completions", harness.AliceToken, chatBody(harness.EndpointChat, "before shutdown"))
+		requireStatus(t, r, http.StatusOK)
+		served = append(served, r.Header.Get("X-Request-Id"))
+	}
+
 	front := s.stack.Gateway.Procs[len(s.stack.Gateway.Procs)-1]
 	body := chatBody(harness.EndpointFakeDrain, "one two three four five six seven eight nine ten")
 	body["stream"] = true
@@ -63,6 +75,7 @@ func (s *suite) testGracefulShutdown(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("stream: status %d: %s", resp.StatusCode, truncate(b))
 	}
+	served = append(served, resp.Header.Get("X-Request-Id"))
 	reader := bufio.NewReader(resp.Body)
 	var head strings.Builder
 	for !strings.Contains(head.String(), "\n\n") { // the first whole event
@@ -94,4 +107,34 @@ func (s *suite) testGracefulShutdown(t *testing.T) {
 		_ = resp.Body.Close()
 		t.Errorf("after shutdown the HTTP facade still answers: %s", resp.Status)
 	}
+
+	// Stop the rest (the mesh's telemetry service owns the spool), then look
+	// for each request's id in the spool files.
+	if err := s.stack.Stop(); err != nil {
+		t.Errorf("graceful shutdown: %v", err)
+	}
+	spool := spoolBytes(t, filepath.Join(s.stack.Dir, "telemetry-data"))
+	for _, id := range served {
+		if id == "" || !bytes.Contains(spool, []byte(id)) {
+			t.Errorf("usage of request %q is not in the telemetry spool after a graceful shutdown (%d spool bytes)", id, len(spool))
+		}
+	}
+}
+
+// spoolBytes concatenates every file under dir.
+func spoolBytes(t *testing.T, dir string) []byte {
+	t.Helper()
+	var all []byte
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		all = append(all, b...)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("read the telemetry spool: %v", err)
+	}
+	return all
 }

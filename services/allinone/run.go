@@ -81,5 +81,8 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 		env.Life.Stop(common.Grace)
 		return err
 	}
+	// Open WatchPolicy streams would hold the gRPC graceful stop for the whole
+	// grace period; this step runs before it.
+	env.Life.OnStop("policy-streams", func(context.Context) error { authzSrv.Close(); return nil })
 	return env.Wait(ctx)
 }

@@ -172,11 +172,12 @@ func (p *openAIProvider) ChatStream(parent context.Context, req *inferencev1.Cha
 	defer resp.Body.Close()
 
 	if isJSON(resp.Header.Get("Content-Type")) {
-		// Some OpenAI-compatible servers ignore "stream": true.
-		idle.Stop()
+		// Some OpenAI-compatible servers ignore "stream": true. The idle
+		// timer keeps running: it bounds reading the whole answer.
 		return p.relayUnstreamed(parent, ctx, resp, send)
 	}
 	events := newSSEReader(resp.Body)
+	defer events.release()
 	sent := false
 	for {
 		idle.Reset(p.timeout)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sync"
 )
 
 // maxSSELine bounds one line of a provider stream, so a misbehaving provider
@@ -21,8 +22,26 @@ type sseReader struct {
 	data []byte
 }
 
+// sseReaders recycles readers and their buffers across streams.
+var sseReaders = sync.Pool{New: func() any { return &sseReader{br: bufio.NewReaderSize(nil, 16<<10)} }}
+
+// newSSEReader reads events from r; release it when the stream is done.
 func newSSEReader(r io.Reader) *sseReader {
-	return &sseReader{br: bufio.NewReaderSize(r, 32<<10)}
+	sr := sseReaders.Get().(*sseReader)
+	sr.br.Reset(r)
+	return sr
+}
+
+// release returns the reader for reuse; events already returned stay valid.
+func (r *sseReader) release() {
+	r.br.Reset(nil)
+	if cap(r.line) > 1<<20 {
+		r.line = nil // do not keep one huge line's buffer alive
+	}
+	if cap(r.data) > 1<<20 {
+		r.data = nil
+	}
+	sseReaders.Put(r)
 }
 
 // sseEvent is one dispatched event. data is a fresh copy the caller may keep.

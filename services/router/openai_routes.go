@@ -39,6 +39,9 @@ func (s *Service) CreateChatCompletion(req *routerv1.CreateChatCompletionRequest
 	send := func(b *httpbody.HttpBody) error { return out.Send(&routerv1.CreateChatCompletionResponse{Body: b}) }
 
 	body := req.GetBody().GetData()
+	if err := checkBody(body); err != nil {
+		return s.rawError(out, send, c, err)
+	}
 	cr, extras, err := openai.DecodeChatRequestExtras(body)
 	if err != nil {
 		return s.rawError(out, send, c, err)
@@ -140,6 +143,9 @@ func (s *Service) CreateEmbedding(ctx context.Context, req *routerv1.CreateEmbed
 	c := newCall(ctx, inferencev1.Dialect_DIALECT_OPENAI_EMBEDDINGS)
 	defer s.finish(c)
 	body := req.GetBody().GetData()
+	if err := checkBody(body); err != nil {
+		return nil, c.fail(err)
+	}
 	er, err := openai.DecodeEmbeddingsRequest(body)
 	if err != nil {
 		return nil, c.fail(err)

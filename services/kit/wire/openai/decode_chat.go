@@ -331,7 +331,7 @@ func decodeJSONSchema(v []byte, rf *inferencev1.ResponseFormat) error {
 		if m[1][0] != '{' {
 			return inField("schema", errNotObject)
 		}
-		rf.SchemaJson = string(m[1])
+		rf.SchemaJson = validUTF8(m[1])
 	}
 	if present(m[2]) {
 		if rf.Strict, err = readBool(m[2]); err != nil {
@@ -718,7 +718,7 @@ func decodeTool(v []byte) (*inferencev1.Tool, error) {
 	}
 	if typ != "function" {
 		// Provider-native tools travel as the client wrote them.
-		return &inferencev1.Tool{Type: typ, RawJson: string(v)}, nil
+		return &inferencev1.Tool{Type: typ, RawJson: validUTF8(v)}, nil
 	}
 	if !present(m[1]) {
 		return nil, inField("function", errRequired)
@@ -754,7 +754,7 @@ func decodeFunctionDef(v []byte, t *inferencev1.Tool) error {
 		if m[2][0] != '{' {
 			return inField("parameters", errNotObject)
 		}
-		t.ParametersJson = string(m[2])
+		t.ParametersJson = validUTF8(m[2])
 	}
 	if present(m[3]) {
 		if t.Strict, err = readBool(m[3]); err != nil {
