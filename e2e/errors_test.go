@@ -31,7 +31,12 @@ func (s *suite) testBadToken(t *testing.T) {
 		t.Errorf("models list with a bad token: StatusCode = %d, want 401", apierr.StatusCode)
 	}
 
-	for _, tc := range []struct{ name, token string }{{"wrong token", "tg-not-a-real-token"}, {"no token", ""}} {
+	for _, tc := range []struct{ name, token string }{
+		{"wrong token", "tg-not-a-real-token"},
+		{"no token", ""},
+		{"expired token", harness.ExpiredToken},
+		{"token hash instead of token", harness.HashToken(harness.AliceToken)},
+	} {
 		r := s.postJSON(t, "/v1/chat/completions", tc.token, chatBody(harness.EndpointChat, "hi"))
 		if r.Status != http.StatusUnauthorized {
 			t.Errorf("%s: status %d, want 401: %s", tc.name, r.Status, truncate(r.Body))

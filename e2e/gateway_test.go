@@ -30,6 +30,7 @@ func TestGateway(t *testing.T) {
 			t.Run("WrongMethod", s.testWrongMethod)
 			t.Run("MLflowRoute", s.testMLflowRoute)
 			t.Run("DatabricksExtrasNotForwarded", s.testDatabricksExtrasNotForwarded)
+			t.Run("ParameterFidelity", s.testParameterFidelity)
 			t.Run("HostileInput", s.testHostileInput)
 			t.Run("ConcurrentClients", s.testConcurrentClients)
 			t.Run("NodeSDK", s.testNodeSDK)

@@ -61,6 +61,12 @@ func (s *suite) testHostileInput(t *testing.T) {
 		s.requireClientError(t, r, http.StatusRequestEntityTooLarge)
 	})
 
+	// Just under the limit is served (and crosses the split mesh's gRPC hops).
+	t.Run("15 MiB body", func(t *testing.T) {
+		r := s.postJSON(t, "/v1/chat/completions", harness.AliceToken, bigChatBody(15<<20))
+		requireStatus(t, r, http.StatusOK)
+	})
+
 	t.Run("still serving", func(t *testing.T) {
 		for _, p := range s.stack.Gateway.Procs {
 			if p.Exited() {

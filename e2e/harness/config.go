@@ -16,6 +16,8 @@ const (
 	Bob        = "bob"
 	AliceToken = "tg-e2e-alice-7f3a9c"
 	BobToken   = "tg-e2e-bob-41d2e8"
+	// ExpiredToken is bob's, expired in 2020: it must authenticate no one.
+	ExpiredToken = "tg-e2e-expired-90c4aa"
 )
 
 // The upstream API key the gateway sends to the fake upstream: TestConfig
@@ -139,7 +141,8 @@ groups:
 tokens:
   - {name: alice-token, principal: %s, sha256: %s}
   - {name: bob-token, principal: %s, sha256: %s}
-`, Alice, Bob, Alice, HashToken(AliceToken), Bob, HashToken(BobToken))
+  - {name: bob-expired, principal: %s, sha256: %s, expires: "2020-01-01T00:00:00Z"}
+`, Alice, Bob, Alice, HashToken(AliceToken), Bob, HashToken(BobToken), Bob, HashToken(ExpiredToken))
 	return b.String()
 }
 

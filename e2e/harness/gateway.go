@@ -168,7 +168,11 @@ func (g *Gateway) WaitReady(ctx context.Context) error {
 	for {
 		for _, p := range g.Procs {
 			if p.Exited() {
-				return fmt.Errorf("%s exited during startup (%v); log tail:\n%s", p.Name, p.ExitErr(), p.LogTail(30))
+				how := fmt.Sprint(p.ExitErr())
+				if p.ExitErr() == nil {
+					how = "status 0: it was told to stop, by a signal from outside the harness?"
+				}
+				return fmt.Errorf("%s exited during startup (%s); log tail:\n%s", p.Name, how, p.LogTail(30))
 			}
 		}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, g.BaseURL+"/healthz", nil)

@@ -297,6 +297,870 @@ func (x *ListModelsResponse) GetBody() *httpbody.HttpBody {
 	return nil
 }
 
+// CreateResponseRequest carries the client's raw Responses JSON body.
+type CreateResponseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is the request body exactly as sent.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateResponseRequest) Reset() {
+	*x = CreateResponseRequest{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateResponseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateResponseRequest) ProtoMessage() {}
+
+func (x *CreateResponseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateResponseRequest.ProtoReflect.Descriptor instead.
+func (*CreateResponseRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CreateResponseRequest) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// CreateResponseResponse carries one JSON body or one SSE event.
+type CreateResponseResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is response bytes with their content type.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateResponseResponse) Reset() {
+	*x = CreateResponseResponse{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateResponseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateResponseResponse) ProtoMessage() {}
+
+func (x *CreateResponseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateResponseResponse.ProtoReflect.Descriptor instead.
+func (*CreateResponseResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CreateResponseResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// CreateMessageRequest carries the client's raw Anthropic Messages body.
+type CreateMessageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is the request body exactly as sent.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateMessageRequest) Reset() {
+	*x = CreateMessageRequest{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateMessageRequest) ProtoMessage() {}
+
+func (x *CreateMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateMessageRequest.ProtoReflect.Descriptor instead.
+func (*CreateMessageRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CreateMessageRequest) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// CreateMessageResponse carries one JSON body or one SSE event.
+type CreateMessageResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is response bytes with their content type.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateMessageResponse) Reset() {
+	*x = CreateMessageResponse{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateMessageResponse) ProtoMessage() {}
+
+func (x *CreateMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateMessageResponse.ProtoReflect.Descriptor instead.
+func (*CreateMessageResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CreateMessageResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// CountMessageTokensRequest carries the client's raw count_tokens body.
+type CountMessageTokensRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is the request body exactly as sent.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountMessageTokensRequest) Reset() {
+	*x = CountMessageTokensRequest{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountMessageTokensRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountMessageTokensRequest) ProtoMessage() {}
+
+func (x *CountMessageTokensRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountMessageTokensRequest.ProtoReflect.Descriptor instead.
+func (*CountMessageTokensRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CountMessageTokensRequest) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// CountMessageTokensResponse carries the JSON answer.
+type CountMessageTokensResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is response bytes with their content type.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountMessageTokensResponse) Reset() {
+	*x = CountMessageTokensResponse{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountMessageTokensResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountMessageTokensResponse) ProtoMessage() {}
+
+func (x *CountMessageTokensResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountMessageTokensResponse.ProtoReflect.Descriptor instead.
+func (*CountMessageTokensResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CountMessageTokensResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// GenerateContentRequest carries the client's raw generateContent body.
+type GenerateContentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model is the model (Tollgate endpoint) named in the path.
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Body is the request body exactly as sent.
+	Body          *httpbody.HttpBody `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GenerateContentRequest) Reset() {
+	*x = GenerateContentRequest{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GenerateContentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GenerateContentRequest) ProtoMessage() {}
+
+func (x *GenerateContentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GenerateContentRequest.ProtoReflect.Descriptor instead.
+func (*GenerateContentRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GenerateContentRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *GenerateContentRequest) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// GenerateContentResponse carries the JSON answer.
+type GenerateContentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is response bytes with their content type.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GenerateContentResponse) Reset() {
+	*x = GenerateContentResponse{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GenerateContentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GenerateContentResponse) ProtoMessage() {}
+
+func (x *GenerateContentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GenerateContentResponse.ProtoReflect.Descriptor instead.
+func (*GenerateContentResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GenerateContentResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// StreamGenerateContentRequest carries the client's raw streamGenerateContent body.
+type StreamGenerateContentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model is the model (Tollgate endpoint) named in the path.
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Body is the request body exactly as sent.
+	Body          *httpbody.HttpBody `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamGenerateContentRequest) Reset() {
+	*x = StreamGenerateContentRequest{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamGenerateContentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamGenerateContentRequest) ProtoMessage() {}
+
+func (x *StreamGenerateContentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamGenerateContentRequest.ProtoReflect.Descriptor instead.
+func (*StreamGenerateContentRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *StreamGenerateContentRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *StreamGenerateContentRequest) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// StreamGenerateContentResponse carries one SSE event (or one JSON array element without alt=sse).
+type StreamGenerateContentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is response bytes with their content type.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamGenerateContentResponse) Reset() {
+	*x = StreamGenerateContentResponse{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamGenerateContentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamGenerateContentResponse) ProtoMessage() {}
+
+func (x *StreamGenerateContentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamGenerateContentResponse.ProtoReflect.Descriptor instead.
+func (*StreamGenerateContentResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *StreamGenerateContentResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// CountTokensRequest carries the client's raw countTokens body.
+type CountTokensRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model is the model (Tollgate endpoint) named in the path.
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Body is the request body exactly as sent.
+	Body          *httpbody.HttpBody `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountTokensRequest) Reset() {
+	*x = CountTokensRequest{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountTokensRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountTokensRequest) ProtoMessage() {}
+
+func (x *CountTokensRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountTokensRequest.ProtoReflect.Descriptor instead.
+func (*CountTokensRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CountTokensRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *CountTokensRequest) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// CountTokensResponse carries the JSON answer.
+type CountTokensResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is response bytes with their content type.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountTokensResponse) Reset() {
+	*x = CountTokensResponse{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountTokensResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountTokensResponse) ProtoMessage() {}
+
+func (x *CountTokensResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountTokensResponse.ProtoReflect.Descriptor instead.
+func (*CountTokensResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CountTokensResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// EmbedContentRequest carries the client's raw embedContent body.
+type EmbedContentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model is the model (Tollgate endpoint) named in the path.
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Body is the request body exactly as sent.
+	Body          *httpbody.HttpBody `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EmbedContentRequest) Reset() {
+	*x = EmbedContentRequest{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EmbedContentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EmbedContentRequest) ProtoMessage() {}
+
+func (x *EmbedContentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EmbedContentRequest.ProtoReflect.Descriptor instead.
+func (*EmbedContentRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *EmbedContentRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *EmbedContentRequest) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// EmbedContentResponse carries the JSON answer.
+type EmbedContentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is response bytes with their content type.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EmbedContentResponse) Reset() {
+	*x = EmbedContentResponse{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EmbedContentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EmbedContentResponse) ProtoMessage() {}
+
+func (x *EmbedContentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EmbedContentResponse.ProtoReflect.Descriptor instead.
+func (*EmbedContentResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *EmbedContentResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// BatchEmbedContentsRequest carries the client's raw batchEmbedContents body.
+type BatchEmbedContentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Model is the model (Tollgate endpoint) named in the path.
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Body is the request body exactly as sent.
+	Body          *httpbody.HttpBody `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchEmbedContentsRequest) Reset() {
+	*x = BatchEmbedContentsRequest{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchEmbedContentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchEmbedContentsRequest) ProtoMessage() {}
+
+func (x *BatchEmbedContentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchEmbedContentsRequest.ProtoReflect.Descriptor instead.
+func (*BatchEmbedContentsRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *BatchEmbedContentsRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *BatchEmbedContentsRequest) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// BatchEmbedContentsResponse carries the JSON answer.
+type BatchEmbedContentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is response bytes with their content type.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchEmbedContentsResponse) Reset() {
+	*x = BatchEmbedContentsResponse{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchEmbedContentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchEmbedContentsResponse) ProtoMessage() {}
+
+func (x *BatchEmbedContentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchEmbedContentsResponse.ProtoReflect.Descriptor instead.
+func (*BatchEmbedContentsResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BatchEmbedContentsResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// ListAnthropicModelsRequest has no parameters; the caller is known from its key.
+type ListAnthropicModelsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAnthropicModelsRequest) Reset() {
+	*x = ListAnthropicModelsRequest{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAnthropicModelsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAnthropicModelsRequest) ProtoMessage() {}
+
+func (x *ListAnthropicModelsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAnthropicModelsRequest.ProtoReflect.Descriptor instead.
+func (*ListAnthropicModelsRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{22}
+}
+
+// ListAnthropicModelsResponse carries Anthropic's model list JSON.
+type ListAnthropicModelsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is the response body.
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAnthropicModelsResponse) Reset() {
+	*x = ListAnthropicModelsResponse{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAnthropicModelsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAnthropicModelsResponse) ProtoMessage() {}
+
+func (x *ListAnthropicModelsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAnthropicModelsResponse.ProtoReflect.Descriptor instead.
+func (*ListAnthropicModelsResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListAnthropicModelsResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
 // ChatRequest is a canonical chat call.
 type ChatRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -314,7 +1178,7 @@ type ChatRequest struct {
 
 func (x *ChatRequest) Reset() {
 	*x = ChatRequest{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[6]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -326,7 +1190,7 @@ func (x *ChatRequest) String() string {
 func (*ChatRequest) ProtoMessage() {}
 
 func (x *ChatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[6]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -339,7 +1203,7 @@ func (x *ChatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRequest.ProtoReflect.Descriptor instead.
 func (*ChatRequest) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{6}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ChatRequest) GetEndpointName() string {
@@ -383,7 +1247,7 @@ type ChatResponse struct {
 
 func (x *ChatResponse) Reset() {
 	*x = ChatResponse{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[7]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -395,7 +1259,7 @@ func (x *ChatResponse) String() string {
 func (*ChatResponse) ProtoMessage() {}
 
 func (x *ChatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[7]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -408,7 +1272,7 @@ func (x *ChatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatResponse.ProtoReflect.Descriptor instead.
 func (*ChatResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{7}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ChatResponse) GetResponse() *v1.ChatResponse {
@@ -442,7 +1306,7 @@ type ChatStreamRequest struct {
 
 func (x *ChatStreamRequest) Reset() {
 	*x = ChatStreamRequest{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[8]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -454,7 +1318,7 @@ func (x *ChatStreamRequest) String() string {
 func (*ChatStreamRequest) ProtoMessage() {}
 
 func (x *ChatStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[8]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -467,7 +1331,7 @@ func (x *ChatStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatStreamRequest.ProtoReflect.Descriptor instead.
 func (*ChatStreamRequest) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{8}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ChatStreamRequest) GetEndpointName() string {
@@ -509,7 +1373,7 @@ type ChatStreamResponse struct {
 
 func (x *ChatStreamResponse) Reset() {
 	*x = ChatStreamResponse{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[9]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -521,7 +1385,7 @@ func (x *ChatStreamResponse) String() string {
 func (*ChatStreamResponse) ProtoMessage() {}
 
 func (x *ChatStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[9]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -534,7 +1398,7 @@ func (x *ChatStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatStreamResponse.ProtoReflect.Descriptor instead.
 func (*ChatStreamResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{9}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ChatStreamResponse) GetChunk() *v1.ChatChunk {
@@ -559,7 +1423,7 @@ type EmbedRequest struct {
 
 func (x *EmbedRequest) Reset() {
 	*x = EmbedRequest{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[10]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -571,7 +1435,7 @@ func (x *EmbedRequest) String() string {
 func (*EmbedRequest) ProtoMessage() {}
 
 func (x *EmbedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[10]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -584,7 +1448,7 @@ func (x *EmbedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EmbedRequest.ProtoReflect.Descriptor instead.
 func (*EmbedRequest) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{10}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *EmbedRequest) GetEndpointName() string {
@@ -621,7 +1485,7 @@ type EmbedResponse struct {
 
 func (x *EmbedResponse) Reset() {
 	*x = EmbedResponse{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[11]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -633,7 +1497,7 @@ func (x *EmbedResponse) String() string {
 func (*EmbedResponse) ProtoMessage() {}
 
 func (x *EmbedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[11]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -646,7 +1510,7 @@ func (x *EmbedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EmbedResponse.ProtoReflect.Descriptor instead.
 func (*EmbedResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{11}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *EmbedResponse) GetResponse() *v1.EmbeddingsResponse {
@@ -678,6 +1542,46 @@ const file_tollgate_router_v1_router_proto_rawDesc = "" +
 	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\x13\n" +
 	"\x11ListModelsRequest\">\n" +
 	"\x12ListModelsResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"A\n" +
+	"\x15CreateResponseRequest\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"B\n" +
+	"\x16CreateResponseResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"@\n" +
+	"\x14CreateMessageRequest\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"A\n" +
+	"\x15CreateMessageResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"E\n" +
+	"\x19CountMessageTokensRequest\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"F\n" +
+	"\x1aCountMessageTokensResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"X\n" +
+	"\x16GenerateContentRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12(\n" +
+	"\x04body\x18\x02 \x01(\v2\x14.google.api.HttpBodyR\x04body\"C\n" +
+	"\x17GenerateContentResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"^\n" +
+	"\x1cStreamGenerateContentRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12(\n" +
+	"\x04body\x18\x02 \x01(\v2\x14.google.api.HttpBodyR\x04body\"I\n" +
+	"\x1dStreamGenerateContentResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"T\n" +
+	"\x12CountTokensRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12(\n" +
+	"\x04body\x18\x02 \x01(\v2\x14.google.api.HttpBodyR\x04body\"?\n" +
+	"\x13CountTokensResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"U\n" +
+	"\x13EmbedContentRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12(\n" +
+	"\x04body\x18\x02 \x01(\v2\x14.google.api.HttpBodyR\x04body\"@\n" +
+	"\x14EmbedContentResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"[\n" +
+	"\x19BatchEmbedContentsRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12(\n" +
+	"\x04body\x18\x02 \x01(\v2\x14.google.api.HttpBodyR\x04body\"F\n" +
+	"\x1aBatchEmbedContentsResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\x1c\n" +
+	"\x1aListAnthropicModelsRequest\"G\n" +
+	"\x1bListAnthropicModelsResponse\x12(\n" +
 	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\xb5\x02\n" +
 	"\vChatRequest\x12#\n" +
 	"\rendpoint_name\x18\x01 \x01(\tR\fendpointName\x12<\n" +
@@ -708,13 +1612,22 @@ const file_tollgate_router_v1_router_proto_rawDesc = "" +
 	"\rEmbedResponse\x12E\n" +
 	"\bresponse\x18\x01 \x01(\v2).tollgate.inference.v1.EmbeddingsResponseR\bresponse\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId2\xbb\a\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId2\xc4\x16\n" +
 	"\rRouterService\x12\xa8\x02\n" +
 	"\x14CreateChatCompletion\x12/.tollgate.router.v1.CreateChatCompletionRequest\x1a0.tollgate.router.v1.CreateChatCompletionResponse\"\xaa\x01\x82\xd3\xe4\x93\x02\xa3\x01:\x04bodyZ):\x04bodyb\x04body\"\x1b/mlflow/v1/chat/completionsZ):\x04bodyb\x04body\"\x1b/openai/v1/chat/completionsZ):\x04bodyb\x04body\"\x1b/cursor/v1/chat/completionsb\x04body\"\x14/v1/chat/completions0\x01\x12\xd8\x01\n" +
 	"\x0fCreateEmbedding\x12*.tollgate.router.v1.CreateEmbeddingRequest\x1a+.tollgate.router.v1.CreateEmbeddingResponse\"l\x82\xd3\xe4\x93\x02f:\x04bodyZ#:\x04bodyb\x04body\"\x15/mlflow/v1/embeddingsZ#:\x04bodyb\x04body\"\x15/openai/v1/embeddingsb\x04body\"\x0e/v1/embeddings\x12\xab\x01\n" +
 	"\n" +
 	"ListModels\x12%.tollgate.router.v1.ListModelsRequest\x1a&.tollgate.router.v1.ListModelsResponse\"N\x82\xd3\xe4\x93\x02HZ\x19b\x04body\x12\x11/mlflow/v1/modelsZ\x19b\x04body\x12\x11/openai/v1/modelsb\x04body\x12\n" +
-	"/v1/models\x12I\n" +
+	"/v1/models\x12\xd3\x01\n" +
+	"\x0eCreateResponse\x12).tollgate.router.v1.CreateResponseRequest\x1a*.tollgate.router.v1.CreateResponseResponse\"h\x82\xd3\xe4\x93\x02b:\x04bodyZ\":\x04bodyb\x04body\"\x14/openai/v1/responsesZ!:\x04bodyb\x04body\"\x13/codex/v1/responsesb\x04body\"\r/v1/responses0\x01\x12\xae\x01\n" +
+	"\rCreateMessage\x12(.tollgate.router.v1.CreateMessageRequest\x1a).tollgate.router.v1.CreateMessageResponse\"F\x82\xd3\xe4\x93\x02@:\x04bodyZ\x1a:\x04bodyb\x04body\"\f/v1/messagesb\x04body\"\x16/anthropic/v1/messages0\x01\x12\xd5\x01\n" +
+	"\x12CountMessageTokens\x12-.tollgate.router.v1.CountMessageTokensRequest\x1a..tollgate.router.v1.CountMessageTokensResponse\"`\x82\xd3\xe4\x93\x02Z:\x04bodyZ':\x04bodyb\x04body\"\x19/v1/messages/count_tokensb\x04body\"#/anthropic/v1/messages/count_tokens\x12\x9a\x01\n" +
+	"\x13ListAnthropicModels\x12..tollgate.router.v1.ListAnthropicModelsRequest\x1a/.tollgate.router.v1.ListAnthropicModelsResponse\"\"\x82\xd3\xe4\x93\x02\x1cb\x04body\x12\x14/anthropic/v1/models\x12\xe5\x01\n" +
+	"\x0fGenerateContent\x12*.tollgate.router.v1.GenerateContentRequest\x1a+.tollgate.router.v1.GenerateContentResponse\"w\x82\xd3\xe4\x93\x02q:\x04bodyZ4:\x04bodyb\x04body\"&/v1beta/models/{model}:generateContentb\x04body\"-/gemini/v1beta/models/{model}:generateContent0\x01\x12\x84\x02\n" +
+	"\x15StreamGenerateContent\x120.tollgate.router.v1.StreamGenerateContentRequest\x1a1.tollgate.router.v1.StreamGenerateContentResponse\"\x83\x01\x82\xd3\xe4\x93\x02}:\x04bodyZ::\x04bodyb\x04body\",/v1beta/models/{model}:streamGenerateContentb\x04body\"3/gemini/v1beta/models/{model}:streamGenerateContent0\x01\x12\xcf\x01\n" +
+	"\vCountTokens\x12&.tollgate.router.v1.CountTokensRequest\x1a'.tollgate.router.v1.CountTokensResponse\"o\x82\xd3\xe4\x93\x02i:\x04bodyZ0:\x04bodyb\x04body\"\"/v1beta/models/{model}:countTokensb\x04body\")/gemini/v1beta/models/{model}:countTokens\x12\xd4\x01\n" +
+	"\fEmbedContent\x12'.tollgate.router.v1.EmbedContentRequest\x1a(.tollgate.router.v1.EmbedContentResponse\"q\x82\xd3\xe4\x93\x02k:\x04bodyZ1:\x04bodyb\x04body\"#/v1beta/models/{model}:embedContentb\x04body\"*/gemini/v1beta/models/{model}:embedContent\x12\xf2\x01\n" +
+	"\x12BatchEmbedContents\x12-.tollgate.router.v1.BatchEmbedContentsRequest\x1a..tollgate.router.v1.BatchEmbedContentsResponse\"}\x82\xd3\xe4\x93\x02w:\x04bodyZ7:\x04bodyb\x04body\")/v1beta/models/{model}:batchEmbedContentsb\x04body\"0/gemini/v1beta/models/{model}:batchEmbedContents\x12I\n" +
 	"\x04Chat\x12\x1f.tollgate.router.v1.ChatRequest\x1a .tollgate.router.v1.ChatResponse\x12]\n" +
 	"\n" +
 	"ChatStream\x12%.tollgate.router.v1.ChatStreamRequest\x1a&.tollgate.router.v1.ChatStreamResponse0\x01\x12L\n" +
@@ -732,60 +1645,113 @@ func file_tollgate_router_v1_router_proto_rawDescGZIP() []byte {
 	return file_tollgate_router_v1_router_proto_rawDescData
 }
 
-var file_tollgate_router_v1_router_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_tollgate_router_v1_router_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_tollgate_router_v1_router_proto_goTypes = []any{
-	(*CreateChatCompletionRequest)(nil),  // 0: tollgate.router.v1.CreateChatCompletionRequest
-	(*CreateChatCompletionResponse)(nil), // 1: tollgate.router.v1.CreateChatCompletionResponse
-	(*CreateEmbeddingRequest)(nil),       // 2: tollgate.router.v1.CreateEmbeddingRequest
-	(*CreateEmbeddingResponse)(nil),      // 3: tollgate.router.v1.CreateEmbeddingResponse
-	(*ListModelsRequest)(nil),            // 4: tollgate.router.v1.ListModelsRequest
-	(*ListModelsResponse)(nil),           // 5: tollgate.router.v1.ListModelsResponse
-	(*ChatRequest)(nil),                  // 6: tollgate.router.v1.ChatRequest
-	(*ChatResponse)(nil),                 // 7: tollgate.router.v1.ChatResponse
-	(*ChatStreamRequest)(nil),            // 8: tollgate.router.v1.ChatStreamRequest
-	(*ChatStreamResponse)(nil),           // 9: tollgate.router.v1.ChatStreamResponse
-	(*EmbedRequest)(nil),                 // 10: tollgate.router.v1.EmbedRequest
-	(*EmbedResponse)(nil),                // 11: tollgate.router.v1.EmbedResponse
-	nil,                                  // 12: tollgate.router.v1.ChatRequest.UsageContextEntry
-	nil,                                  // 13: tollgate.router.v1.ChatStreamRequest.UsageContextEntry
-	(*httpbody.HttpBody)(nil),            // 14: google.api.HttpBody
-	(*v1.ChatRequest)(nil),               // 15: tollgate.inference.v1.ChatRequest
-	(*v1.ChatResponse)(nil),              // 16: tollgate.inference.v1.ChatResponse
-	(*v1.ChatChunk)(nil),                 // 17: tollgate.inference.v1.ChatChunk
-	(*v1.EmbeddingsRequest)(nil),         // 18: tollgate.inference.v1.EmbeddingsRequest
-	(*v1.EmbeddingsResponse)(nil),        // 19: tollgate.inference.v1.EmbeddingsResponse
+	(*CreateChatCompletionRequest)(nil),   // 0: tollgate.router.v1.CreateChatCompletionRequest
+	(*CreateChatCompletionResponse)(nil),  // 1: tollgate.router.v1.CreateChatCompletionResponse
+	(*CreateEmbeddingRequest)(nil),        // 2: tollgate.router.v1.CreateEmbeddingRequest
+	(*CreateEmbeddingResponse)(nil),       // 3: tollgate.router.v1.CreateEmbeddingResponse
+	(*ListModelsRequest)(nil),             // 4: tollgate.router.v1.ListModelsRequest
+	(*ListModelsResponse)(nil),            // 5: tollgate.router.v1.ListModelsResponse
+	(*CreateResponseRequest)(nil),         // 6: tollgate.router.v1.CreateResponseRequest
+	(*CreateResponseResponse)(nil),        // 7: tollgate.router.v1.CreateResponseResponse
+	(*CreateMessageRequest)(nil),          // 8: tollgate.router.v1.CreateMessageRequest
+	(*CreateMessageResponse)(nil),         // 9: tollgate.router.v1.CreateMessageResponse
+	(*CountMessageTokensRequest)(nil),     // 10: tollgate.router.v1.CountMessageTokensRequest
+	(*CountMessageTokensResponse)(nil),    // 11: tollgate.router.v1.CountMessageTokensResponse
+	(*GenerateContentRequest)(nil),        // 12: tollgate.router.v1.GenerateContentRequest
+	(*GenerateContentResponse)(nil),       // 13: tollgate.router.v1.GenerateContentResponse
+	(*StreamGenerateContentRequest)(nil),  // 14: tollgate.router.v1.StreamGenerateContentRequest
+	(*StreamGenerateContentResponse)(nil), // 15: tollgate.router.v1.StreamGenerateContentResponse
+	(*CountTokensRequest)(nil),            // 16: tollgate.router.v1.CountTokensRequest
+	(*CountTokensResponse)(nil),           // 17: tollgate.router.v1.CountTokensResponse
+	(*EmbedContentRequest)(nil),           // 18: tollgate.router.v1.EmbedContentRequest
+	(*EmbedContentResponse)(nil),          // 19: tollgate.router.v1.EmbedContentResponse
+	(*BatchEmbedContentsRequest)(nil),     // 20: tollgate.router.v1.BatchEmbedContentsRequest
+	(*BatchEmbedContentsResponse)(nil),    // 21: tollgate.router.v1.BatchEmbedContentsResponse
+	(*ListAnthropicModelsRequest)(nil),    // 22: tollgate.router.v1.ListAnthropicModelsRequest
+	(*ListAnthropicModelsResponse)(nil),   // 23: tollgate.router.v1.ListAnthropicModelsResponse
+	(*ChatRequest)(nil),                   // 24: tollgate.router.v1.ChatRequest
+	(*ChatResponse)(nil),                  // 25: tollgate.router.v1.ChatResponse
+	(*ChatStreamRequest)(nil),             // 26: tollgate.router.v1.ChatStreamRequest
+	(*ChatStreamResponse)(nil),            // 27: tollgate.router.v1.ChatStreamResponse
+	(*EmbedRequest)(nil),                  // 28: tollgate.router.v1.EmbedRequest
+	(*EmbedResponse)(nil),                 // 29: tollgate.router.v1.EmbedResponse
+	nil,                                   // 30: tollgate.router.v1.ChatRequest.UsageContextEntry
+	nil,                                   // 31: tollgate.router.v1.ChatStreamRequest.UsageContextEntry
+	(*httpbody.HttpBody)(nil),             // 32: google.api.HttpBody
+	(*v1.ChatRequest)(nil),                // 33: tollgate.inference.v1.ChatRequest
+	(*v1.ChatResponse)(nil),               // 34: tollgate.inference.v1.ChatResponse
+	(*v1.ChatChunk)(nil),                  // 35: tollgate.inference.v1.ChatChunk
+	(*v1.EmbeddingsRequest)(nil),          // 36: tollgate.inference.v1.EmbeddingsRequest
+	(*v1.EmbeddingsResponse)(nil),         // 37: tollgate.inference.v1.EmbeddingsResponse
 }
 var file_tollgate_router_v1_router_proto_depIdxs = []int32{
-	14, // 0: tollgate.router.v1.CreateChatCompletionRequest.body:type_name -> google.api.HttpBody
-	14, // 1: tollgate.router.v1.CreateChatCompletionResponse.body:type_name -> google.api.HttpBody
-	14, // 2: tollgate.router.v1.CreateEmbeddingRequest.body:type_name -> google.api.HttpBody
-	14, // 3: tollgate.router.v1.CreateEmbeddingResponse.body:type_name -> google.api.HttpBody
-	14, // 4: tollgate.router.v1.ListModelsResponse.body:type_name -> google.api.HttpBody
-	15, // 5: tollgate.router.v1.ChatRequest.request:type_name -> tollgate.inference.v1.ChatRequest
-	12, // 6: tollgate.router.v1.ChatRequest.usage_context:type_name -> tollgate.router.v1.ChatRequest.UsageContextEntry
-	16, // 7: tollgate.router.v1.ChatResponse.response:type_name -> tollgate.inference.v1.ChatResponse
-	15, // 8: tollgate.router.v1.ChatStreamRequest.request:type_name -> tollgate.inference.v1.ChatRequest
-	13, // 9: tollgate.router.v1.ChatStreamRequest.usage_context:type_name -> tollgate.router.v1.ChatStreamRequest.UsageContextEntry
-	17, // 10: tollgate.router.v1.ChatStreamResponse.chunk:type_name -> tollgate.inference.v1.ChatChunk
-	18, // 11: tollgate.router.v1.EmbedRequest.request:type_name -> tollgate.inference.v1.EmbeddingsRequest
-	19, // 12: tollgate.router.v1.EmbedResponse.response:type_name -> tollgate.inference.v1.EmbeddingsResponse
-	0,  // 13: tollgate.router.v1.RouterService.CreateChatCompletion:input_type -> tollgate.router.v1.CreateChatCompletionRequest
-	2,  // 14: tollgate.router.v1.RouterService.CreateEmbedding:input_type -> tollgate.router.v1.CreateEmbeddingRequest
-	4,  // 15: tollgate.router.v1.RouterService.ListModels:input_type -> tollgate.router.v1.ListModelsRequest
-	6,  // 16: tollgate.router.v1.RouterService.Chat:input_type -> tollgate.router.v1.ChatRequest
-	8,  // 17: tollgate.router.v1.RouterService.ChatStream:input_type -> tollgate.router.v1.ChatStreamRequest
-	10, // 18: tollgate.router.v1.RouterService.Embed:input_type -> tollgate.router.v1.EmbedRequest
-	1,  // 19: tollgate.router.v1.RouterService.CreateChatCompletion:output_type -> tollgate.router.v1.CreateChatCompletionResponse
-	3,  // 20: tollgate.router.v1.RouterService.CreateEmbedding:output_type -> tollgate.router.v1.CreateEmbeddingResponse
-	5,  // 21: tollgate.router.v1.RouterService.ListModels:output_type -> tollgate.router.v1.ListModelsResponse
-	7,  // 22: tollgate.router.v1.RouterService.Chat:output_type -> tollgate.router.v1.ChatResponse
-	9,  // 23: tollgate.router.v1.RouterService.ChatStream:output_type -> tollgate.router.v1.ChatStreamResponse
-	11, // 24: tollgate.router.v1.RouterService.Embed:output_type -> tollgate.router.v1.EmbedResponse
-	19, // [19:25] is the sub-list for method output_type
-	13, // [13:19] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	32, // 0: tollgate.router.v1.CreateChatCompletionRequest.body:type_name -> google.api.HttpBody
+	32, // 1: tollgate.router.v1.CreateChatCompletionResponse.body:type_name -> google.api.HttpBody
+	32, // 2: tollgate.router.v1.CreateEmbeddingRequest.body:type_name -> google.api.HttpBody
+	32, // 3: tollgate.router.v1.CreateEmbeddingResponse.body:type_name -> google.api.HttpBody
+	32, // 4: tollgate.router.v1.ListModelsResponse.body:type_name -> google.api.HttpBody
+	32, // 5: tollgate.router.v1.CreateResponseRequest.body:type_name -> google.api.HttpBody
+	32, // 6: tollgate.router.v1.CreateResponseResponse.body:type_name -> google.api.HttpBody
+	32, // 7: tollgate.router.v1.CreateMessageRequest.body:type_name -> google.api.HttpBody
+	32, // 8: tollgate.router.v1.CreateMessageResponse.body:type_name -> google.api.HttpBody
+	32, // 9: tollgate.router.v1.CountMessageTokensRequest.body:type_name -> google.api.HttpBody
+	32, // 10: tollgate.router.v1.CountMessageTokensResponse.body:type_name -> google.api.HttpBody
+	32, // 11: tollgate.router.v1.GenerateContentRequest.body:type_name -> google.api.HttpBody
+	32, // 12: tollgate.router.v1.GenerateContentResponse.body:type_name -> google.api.HttpBody
+	32, // 13: tollgate.router.v1.StreamGenerateContentRequest.body:type_name -> google.api.HttpBody
+	32, // 14: tollgate.router.v1.StreamGenerateContentResponse.body:type_name -> google.api.HttpBody
+	32, // 15: tollgate.router.v1.CountTokensRequest.body:type_name -> google.api.HttpBody
+	32, // 16: tollgate.router.v1.CountTokensResponse.body:type_name -> google.api.HttpBody
+	32, // 17: tollgate.router.v1.EmbedContentRequest.body:type_name -> google.api.HttpBody
+	32, // 18: tollgate.router.v1.EmbedContentResponse.body:type_name -> google.api.HttpBody
+	32, // 19: tollgate.router.v1.BatchEmbedContentsRequest.body:type_name -> google.api.HttpBody
+	32, // 20: tollgate.router.v1.BatchEmbedContentsResponse.body:type_name -> google.api.HttpBody
+	32, // 21: tollgate.router.v1.ListAnthropicModelsResponse.body:type_name -> google.api.HttpBody
+	33, // 22: tollgate.router.v1.ChatRequest.request:type_name -> tollgate.inference.v1.ChatRequest
+	30, // 23: tollgate.router.v1.ChatRequest.usage_context:type_name -> tollgate.router.v1.ChatRequest.UsageContextEntry
+	34, // 24: tollgate.router.v1.ChatResponse.response:type_name -> tollgate.inference.v1.ChatResponse
+	33, // 25: tollgate.router.v1.ChatStreamRequest.request:type_name -> tollgate.inference.v1.ChatRequest
+	31, // 26: tollgate.router.v1.ChatStreamRequest.usage_context:type_name -> tollgate.router.v1.ChatStreamRequest.UsageContextEntry
+	35, // 27: tollgate.router.v1.ChatStreamResponse.chunk:type_name -> tollgate.inference.v1.ChatChunk
+	36, // 28: tollgate.router.v1.EmbedRequest.request:type_name -> tollgate.inference.v1.EmbeddingsRequest
+	37, // 29: tollgate.router.v1.EmbedResponse.response:type_name -> tollgate.inference.v1.EmbeddingsResponse
+	0,  // 30: tollgate.router.v1.RouterService.CreateChatCompletion:input_type -> tollgate.router.v1.CreateChatCompletionRequest
+	2,  // 31: tollgate.router.v1.RouterService.CreateEmbedding:input_type -> tollgate.router.v1.CreateEmbeddingRequest
+	4,  // 32: tollgate.router.v1.RouterService.ListModels:input_type -> tollgate.router.v1.ListModelsRequest
+	6,  // 33: tollgate.router.v1.RouterService.CreateResponse:input_type -> tollgate.router.v1.CreateResponseRequest
+	8,  // 34: tollgate.router.v1.RouterService.CreateMessage:input_type -> tollgate.router.v1.CreateMessageRequest
+	10, // 35: tollgate.router.v1.RouterService.CountMessageTokens:input_type -> tollgate.router.v1.CountMessageTokensRequest
+	22, // 36: tollgate.router.v1.RouterService.ListAnthropicModels:input_type -> tollgate.router.v1.ListAnthropicModelsRequest
+	12, // 37: tollgate.router.v1.RouterService.GenerateContent:input_type -> tollgate.router.v1.GenerateContentRequest
+	14, // 38: tollgate.router.v1.RouterService.StreamGenerateContent:input_type -> tollgate.router.v1.StreamGenerateContentRequest
+	16, // 39: tollgate.router.v1.RouterService.CountTokens:input_type -> tollgate.router.v1.CountTokensRequest
+	18, // 40: tollgate.router.v1.RouterService.EmbedContent:input_type -> tollgate.router.v1.EmbedContentRequest
+	20, // 41: tollgate.router.v1.RouterService.BatchEmbedContents:input_type -> tollgate.router.v1.BatchEmbedContentsRequest
+	24, // 42: tollgate.router.v1.RouterService.Chat:input_type -> tollgate.router.v1.ChatRequest
+	26, // 43: tollgate.router.v1.RouterService.ChatStream:input_type -> tollgate.router.v1.ChatStreamRequest
+	28, // 44: tollgate.router.v1.RouterService.Embed:input_type -> tollgate.router.v1.EmbedRequest
+	1,  // 45: tollgate.router.v1.RouterService.CreateChatCompletion:output_type -> tollgate.router.v1.CreateChatCompletionResponse
+	3,  // 46: tollgate.router.v1.RouterService.CreateEmbedding:output_type -> tollgate.router.v1.CreateEmbeddingResponse
+	5,  // 47: tollgate.router.v1.RouterService.ListModels:output_type -> tollgate.router.v1.ListModelsResponse
+	7,  // 48: tollgate.router.v1.RouterService.CreateResponse:output_type -> tollgate.router.v1.CreateResponseResponse
+	9,  // 49: tollgate.router.v1.RouterService.CreateMessage:output_type -> tollgate.router.v1.CreateMessageResponse
+	11, // 50: tollgate.router.v1.RouterService.CountMessageTokens:output_type -> tollgate.router.v1.CountMessageTokensResponse
+	23, // 51: tollgate.router.v1.RouterService.ListAnthropicModels:output_type -> tollgate.router.v1.ListAnthropicModelsResponse
+	13, // 52: tollgate.router.v1.RouterService.GenerateContent:output_type -> tollgate.router.v1.GenerateContentResponse
+	15, // 53: tollgate.router.v1.RouterService.StreamGenerateContent:output_type -> tollgate.router.v1.StreamGenerateContentResponse
+	17, // 54: tollgate.router.v1.RouterService.CountTokens:output_type -> tollgate.router.v1.CountTokensResponse
+	19, // 55: tollgate.router.v1.RouterService.EmbedContent:output_type -> tollgate.router.v1.EmbedContentResponse
+	21, // 56: tollgate.router.v1.RouterService.BatchEmbedContents:output_type -> tollgate.router.v1.BatchEmbedContentsResponse
+	25, // 57: tollgate.router.v1.RouterService.Chat:output_type -> tollgate.router.v1.ChatResponse
+	27, // 58: tollgate.router.v1.RouterService.ChatStream:output_type -> tollgate.router.v1.ChatStreamResponse
+	29, // 59: tollgate.router.v1.RouterService.Embed:output_type -> tollgate.router.v1.EmbedResponse
+	45, // [45:60] is the sub-list for method output_type
+	30, // [30:45] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_router_v1_router_proto_init() }
@@ -799,7 +1765,7 @@ func file_tollgate_router_v1_router_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_router_v1_router_proto_rawDesc), len(file_tollgate_router_v1_router_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,12 +25,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RouterService_CreateChatCompletion_FullMethodName = "/tollgate.router.v1.RouterService/CreateChatCompletion"
-	RouterService_CreateEmbedding_FullMethodName      = "/tollgate.router.v1.RouterService/CreateEmbedding"
-	RouterService_ListModels_FullMethodName           = "/tollgate.router.v1.RouterService/ListModels"
-	RouterService_Chat_FullMethodName                 = "/tollgate.router.v1.RouterService/Chat"
-	RouterService_ChatStream_FullMethodName           = "/tollgate.router.v1.RouterService/ChatStream"
-	RouterService_Embed_FullMethodName                = "/tollgate.router.v1.RouterService/Embed"
+	RouterService_CreateChatCompletion_FullMethodName  = "/tollgate.router.v1.RouterService/CreateChatCompletion"
+	RouterService_CreateEmbedding_FullMethodName       = "/tollgate.router.v1.RouterService/CreateEmbedding"
+	RouterService_ListModels_FullMethodName            = "/tollgate.router.v1.RouterService/ListModels"
+	RouterService_CreateResponse_FullMethodName        = "/tollgate.router.v1.RouterService/CreateResponse"
+	RouterService_CreateMessage_FullMethodName         = "/tollgate.router.v1.RouterService/CreateMessage"
+	RouterService_CountMessageTokens_FullMethodName    = "/tollgate.router.v1.RouterService/CountMessageTokens"
+	RouterService_ListAnthropicModels_FullMethodName   = "/tollgate.router.v1.RouterService/ListAnthropicModels"
+	RouterService_GenerateContent_FullMethodName       = "/tollgate.router.v1.RouterService/GenerateContent"
+	RouterService_StreamGenerateContent_FullMethodName = "/tollgate.router.v1.RouterService/StreamGenerateContent"
+	RouterService_CountTokens_FullMethodName           = "/tollgate.router.v1.RouterService/CountTokens"
+	RouterService_EmbedContent_FullMethodName          = "/tollgate.router.v1.RouterService/EmbedContent"
+	RouterService_BatchEmbedContents_FullMethodName    = "/tollgate.router.v1.RouterService/BatchEmbedContents"
+	RouterService_Chat_FullMethodName                  = "/tollgate.router.v1.RouterService/Chat"
+	RouterService_ChatStream_FullMethodName            = "/tollgate.router.v1.RouterService/ChatStream"
+	RouterService_Embed_FullMethodName                 = "/tollgate.router.v1.RouterService/Embed"
 )
 
 // RouterServiceClient is the client API for RouterService service.
@@ -46,6 +55,27 @@ type RouterServiceClient interface {
 	CreateEmbedding(ctx context.Context, in *CreateEmbeddingRequest, opts ...grpc.CallOption) (*CreateEmbeddingResponse, error)
 	// ListModels lists the endpoints the caller may query, as OpenAI's model list.
 	ListModels(ctx context.Context, in *ListModelsRequest, opts ...grpc.CallOption) (*ListModelsResponse, error)
+	// CreateResponse is the OpenAI Responses API (Codex CLI, OpenAI SDKs). The
+	// response streams SSE events (response.created … response.completed) when
+	// the body sets "stream": true.
+	CreateResponse(ctx context.Context, in *CreateResponseRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateResponseResponse], error)
+	// CreateMessage is the Anthropic Messages API (Claude Code, Anthropic SDKs),
+	// streamed as Anthropic SSE events when the body sets "stream": true.
+	CreateMessage(ctx context.Context, in *CreateMessageRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateMessageResponse], error)
+	// CountMessageTokens is Anthropic's token counting endpoint.
+	CountMessageTokens(ctx context.Context, in *CountMessageTokensRequest, opts ...grpc.CallOption) (*CountMessageTokensResponse, error)
+	// ListAnthropicModels lists the caller's endpoints in Anthropic's model list shape.
+	ListAnthropicModels(ctx context.Context, in *ListAnthropicModelsRequest, opts ...grpc.CallOption) (*ListAnthropicModelsResponse, error)
+	// GenerateContent is Gemini's generateContent (Gemini CLI, @google/genai).
+	GenerateContent(ctx context.Context, in *GenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GenerateContentResponse], error)
+	// StreamGenerateContent is Gemini's streamGenerateContent (SSE with alt=sse).
+	StreamGenerateContent(ctx context.Context, in *StreamGenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamGenerateContentResponse], error)
+	// CountTokens is Gemini's countTokens.
+	CountTokens(ctx context.Context, in *CountTokensRequest, opts ...grpc.CallOption) (*CountTokensResponse, error)
+	// EmbedContent is Gemini's embedContent.
+	EmbedContent(ctx context.Context, in *EmbedContentRequest, opts ...grpc.CallOption) (*EmbedContentResponse, error)
+	// BatchEmbedContents is Gemini's batchEmbedContents.
+	BatchEmbedContents(ctx context.Context, in *BatchEmbedContentsRequest, opts ...grpc.CallOption) (*BatchEmbedContentsResponse, error)
 	// Chat runs a canonical chat turn for internal callers (no dialect encoding).
 	Chat(ctx context.Context, in *ChatRequest, opts ...grpc.CallOption) (*ChatResponse, error)
 	// ChatStream runs a canonical streamed chat turn for internal callers.
@@ -101,6 +131,132 @@ func (c *routerServiceClient) ListModels(ctx context.Context, in *ListModelsRequ
 	return out, nil
 }
 
+func (c *routerServiceClient) CreateResponse(ctx context.Context, in *CreateResponseRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateResponseResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[1], RouterService_CreateResponse_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CreateResponseRequest, CreateResponseResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_CreateResponseClient = grpc.ServerStreamingClient[CreateResponseResponse]
+
+func (c *routerServiceClient) CreateMessage(ctx context.Context, in *CreateMessageRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateMessageResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[2], RouterService_CreateMessage_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CreateMessageRequest, CreateMessageResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_CreateMessageClient = grpc.ServerStreamingClient[CreateMessageResponse]
+
+func (c *routerServiceClient) CountMessageTokens(ctx context.Context, in *CountMessageTokensRequest, opts ...grpc.CallOption) (*CountMessageTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CountMessageTokensResponse)
+	err := c.cc.Invoke(ctx, RouterService_CountMessageTokens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) ListAnthropicModels(ctx context.Context, in *ListAnthropicModelsRequest, opts ...grpc.CallOption) (*ListAnthropicModelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAnthropicModelsResponse)
+	err := c.cc.Invoke(ctx, RouterService_ListAnthropicModels_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) GenerateContent(ctx context.Context, in *GenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GenerateContentResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[3], RouterService_GenerateContent_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[GenerateContentRequest, GenerateContentResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_GenerateContentClient = grpc.ServerStreamingClient[GenerateContentResponse]
+
+func (c *routerServiceClient) StreamGenerateContent(ctx context.Context, in *StreamGenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamGenerateContentResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[4], RouterService_StreamGenerateContent_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamGenerateContentRequest, StreamGenerateContentResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_StreamGenerateContentClient = grpc.ServerStreamingClient[StreamGenerateContentResponse]
+
+func (c *routerServiceClient) CountTokens(ctx context.Context, in *CountTokensRequest, opts ...grpc.CallOption) (*CountTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CountTokensResponse)
+	err := c.cc.Invoke(ctx, RouterService_CountTokens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) EmbedContent(ctx context.Context, in *EmbedContentRequest, opts ...grpc.CallOption) (*EmbedContentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EmbedContentResponse)
+	err := c.cc.Invoke(ctx, RouterService_EmbedContent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) BatchEmbedContents(ctx context.Context, in *BatchEmbedContentsRequest, opts ...grpc.CallOption) (*BatchEmbedContentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchEmbedContentsResponse)
+	err := c.cc.Invoke(ctx, RouterService_BatchEmbedContents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *routerServiceClient) Chat(ctx context.Context, in *ChatRequest, opts ...grpc.CallOption) (*ChatResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ChatResponse)
@@ -113,7 +269,7 @@ func (c *routerServiceClient) Chat(ctx context.Context, in *ChatRequest, opts ..
 
 func (c *routerServiceClient) ChatStream(ctx context.Context, in *ChatStreamRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ChatStreamResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[1], RouterService_ChatStream_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[5], RouterService_ChatStream_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +309,27 @@ type RouterServiceServer interface {
 	CreateEmbedding(context.Context, *CreateEmbeddingRequest) (*CreateEmbeddingResponse, error)
 	// ListModels lists the endpoints the caller may query, as OpenAI's model list.
 	ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error)
+	// CreateResponse is the OpenAI Responses API (Codex CLI, OpenAI SDKs). The
+	// response streams SSE events (response.created … response.completed) when
+	// the body sets "stream": true.
+	CreateResponse(*CreateResponseRequest, grpc.ServerStreamingServer[CreateResponseResponse]) error
+	// CreateMessage is the Anthropic Messages API (Claude Code, Anthropic SDKs),
+	// streamed as Anthropic SSE events when the body sets "stream": true.
+	CreateMessage(*CreateMessageRequest, grpc.ServerStreamingServer[CreateMessageResponse]) error
+	// CountMessageTokens is Anthropic's token counting endpoint.
+	CountMessageTokens(context.Context, *CountMessageTokensRequest) (*CountMessageTokensResponse, error)
+	// ListAnthropicModels lists the caller's endpoints in Anthropic's model list shape.
+	ListAnthropicModels(context.Context, *ListAnthropicModelsRequest) (*ListAnthropicModelsResponse, error)
+	// GenerateContent is Gemini's generateContent (Gemini CLI, @google/genai).
+	GenerateContent(*GenerateContentRequest, grpc.ServerStreamingServer[GenerateContentResponse]) error
+	// StreamGenerateContent is Gemini's streamGenerateContent (SSE with alt=sse).
+	StreamGenerateContent(*StreamGenerateContentRequest, grpc.ServerStreamingServer[StreamGenerateContentResponse]) error
+	// CountTokens is Gemini's countTokens.
+	CountTokens(context.Context, *CountTokensRequest) (*CountTokensResponse, error)
+	// EmbedContent is Gemini's embedContent.
+	EmbedContent(context.Context, *EmbedContentRequest) (*EmbedContentResponse, error)
+	// BatchEmbedContents is Gemini's batchEmbedContents.
+	BatchEmbedContents(context.Context, *BatchEmbedContentsRequest) (*BatchEmbedContentsResponse, error)
 	// Chat runs a canonical chat turn for internal callers (no dialect encoding).
 	Chat(context.Context, *ChatRequest) (*ChatResponse, error)
 	// ChatStream runs a canonical streamed chat turn for internal callers.
@@ -177,6 +354,33 @@ func (UnimplementedRouterServiceServer) CreateEmbedding(context.Context, *Create
 }
 func (UnimplementedRouterServiceServer) ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListModels not implemented")
+}
+func (UnimplementedRouterServiceServer) CreateResponse(*CreateResponseRequest, grpc.ServerStreamingServer[CreateResponseResponse]) error {
+	return status.Error(codes.Unimplemented, "method CreateResponse not implemented")
+}
+func (UnimplementedRouterServiceServer) CreateMessage(*CreateMessageRequest, grpc.ServerStreamingServer[CreateMessageResponse]) error {
+	return status.Error(codes.Unimplemented, "method CreateMessage not implemented")
+}
+func (UnimplementedRouterServiceServer) CountMessageTokens(context.Context, *CountMessageTokensRequest) (*CountMessageTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountMessageTokens not implemented")
+}
+func (UnimplementedRouterServiceServer) ListAnthropicModels(context.Context, *ListAnthropicModelsRequest) (*ListAnthropicModelsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAnthropicModels not implemented")
+}
+func (UnimplementedRouterServiceServer) GenerateContent(*GenerateContentRequest, grpc.ServerStreamingServer[GenerateContentResponse]) error {
+	return status.Error(codes.Unimplemented, "method GenerateContent not implemented")
+}
+func (UnimplementedRouterServiceServer) StreamGenerateContent(*StreamGenerateContentRequest, grpc.ServerStreamingServer[StreamGenerateContentResponse]) error {
+	return status.Error(codes.Unimplemented, "method StreamGenerateContent not implemented")
+}
+func (UnimplementedRouterServiceServer) CountTokens(context.Context, *CountTokensRequest) (*CountTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountTokens not implemented")
+}
+func (UnimplementedRouterServiceServer) EmbedContent(context.Context, *EmbedContentRequest) (*EmbedContentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EmbedContent not implemented")
+}
+func (UnimplementedRouterServiceServer) BatchEmbedContents(context.Context, *BatchEmbedContentsRequest) (*BatchEmbedContentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchEmbedContents not implemented")
 }
 func (UnimplementedRouterServiceServer) Chat(context.Context, *ChatRequest) (*ChatResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Chat not implemented")
@@ -255,6 +459,140 @@ func _RouterService_ListModels_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RouterService_CreateResponse_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(CreateResponseRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(RouterServiceServer).CreateResponse(m, &grpc.GenericServerStream[CreateResponseRequest, CreateResponseResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_CreateResponseServer = grpc.ServerStreamingServer[CreateResponseResponse]
+
+func _RouterService_CreateMessage_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(CreateMessageRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(RouterServiceServer).CreateMessage(m, &grpc.GenericServerStream[CreateMessageRequest, CreateMessageResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_CreateMessageServer = grpc.ServerStreamingServer[CreateMessageResponse]
+
+func _RouterService_CountMessageTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountMessageTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).CountMessageTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_CountMessageTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).CountMessageTokens(ctx, req.(*CountMessageTokensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_ListAnthropicModels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAnthropicModelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).ListAnthropicModels(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_ListAnthropicModels_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).ListAnthropicModels(ctx, req.(*ListAnthropicModelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_GenerateContent_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(GenerateContentRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(RouterServiceServer).GenerateContent(m, &grpc.GenericServerStream[GenerateContentRequest, GenerateContentResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_GenerateContentServer = grpc.ServerStreamingServer[GenerateContentResponse]
+
+func _RouterService_StreamGenerateContent_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(StreamGenerateContentRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(RouterServiceServer).StreamGenerateContent(m, &grpc.GenericServerStream[StreamGenerateContentRequest, StreamGenerateContentResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_StreamGenerateContentServer = grpc.ServerStreamingServer[StreamGenerateContentResponse]
+
+func _RouterService_CountTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).CountTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_CountTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).CountTokens(ctx, req.(*CountTokensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_EmbedContent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EmbedContentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).EmbedContent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_EmbedContent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).EmbedContent(ctx, req.(*EmbedContentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_BatchEmbedContents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchEmbedContentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).BatchEmbedContents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_BatchEmbedContents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).BatchEmbedContents(ctx, req.(*BatchEmbedContentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _RouterService_Chat_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ChatRequest)
 	if err := dec(in); err != nil {
@@ -318,6 +656,26 @@ var RouterService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _RouterService_ListModels_Handler,
 		},
 		{
+			MethodName: "CountMessageTokens",
+			Handler:    _RouterService_CountMessageTokens_Handler,
+		},
+		{
+			MethodName: "ListAnthropicModels",
+			Handler:    _RouterService_ListAnthropicModels_Handler,
+		},
+		{
+			MethodName: "CountTokens",
+			Handler:    _RouterService_CountTokens_Handler,
+		},
+		{
+			MethodName: "EmbedContent",
+			Handler:    _RouterService_EmbedContent_Handler,
+		},
+		{
+			MethodName: "BatchEmbedContents",
+			Handler:    _RouterService_BatchEmbedContents_Handler,
+		},
+		{
 			MethodName: "Chat",
 			Handler:    _RouterService_Chat_Handler,
 		},
@@ -330,6 +688,26 @@ var RouterService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "CreateChatCompletion",
 			Handler:       _RouterService_CreateChatCompletion_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "CreateResponse",
+			Handler:       _RouterService_CreateResponse_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "CreateMessage",
+			Handler:       _RouterService_CreateMessage_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "GenerateContent",
+			Handler:       _RouterService_GenerateContent_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "StreamGenerateContent",
+			Handler:       _RouterService_StreamGenerateContent_Handler,
 			ServerStreams: true,
 		},
 		{
