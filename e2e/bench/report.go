@@ -33,7 +33,22 @@ type Row struct {
 	Gateway  []ProcessCPU
 	Upstream time.Duration // the fake upstream's CPU, for reference
 	Client   time.Duration // the load generator's own CPU, for reference
+	// Other is the CPU every other process on the machine used during the
+	// case, and Wall the case's duration: a busy machine skews the figures.
+	Other time.Duration
+	Wall  time.Duration
 }
+
+// OtherLoad is Other as a fraction of one core.
+func (r *Row) OtherLoad() float64 {
+	if r.Wall <= 0 {
+		return 0
+	}
+	return float64(r.Other) / float64(r.Wall)
+}
+
+// busyElsewhere is the OtherLoad above which a case is flagged.
+const busyElsewhere = 0.10
 
 // GatewayCPU is the CPU of every gateway process together.
 func (r *Row) GatewayCPU() time.Duration {
@@ -97,6 +112,16 @@ func WriteReport(w io.Writer, rows []Row, goals []Goal, machine string) error {
 			parts[j] = fmt.Sprintf("%s %.0f", p.Name, usec(r.PerRequest(p.CPU)))
 		}
 		fmt.Fprintf(&b, "| %s | %s | %d | %s |\n", r.Topology, r.Mode, r.Concurrency, strings.Join(parts, " · "))
+	}
+	var busy []string
+	for i := range rows {
+		if r := &rows[i]; r.OtherLoad() > busyElsewhere {
+			busy = append(busy, fmt.Sprintf("%s %s c=%d: %.0f%%", r.Topology, r.Mode, r.Concurrency, 100*r.OtherLoad()))
+		}
+	}
+	if len(busy) > 0 {
+		fmt.Fprintf(&b, "\nWarning: other processes used more than %.0f%% of a core during: %s. Those figures are skewed; rerun on a quiet machine.\n",
+			100*busyElsewhere, strings.Join(busy, "; "))
 	}
 	if lines := goalLines(rows, goals); len(lines) > 0 {
 		b.WriteString("\nTargets:\n\n")

@@ -19,7 +19,7 @@ func TestWriteReport(t *testing.T) {
 			Latency:  Summary{P50: 300 * time.Microsecond, P99: time.Millisecond},
 			AddedP50: 200 * time.Microsecond, HasAdded: true,
 			Gateway:  []ProcessCPU{{"router", 60 * time.Millisecond}, {"authz", 10 * time.Millisecond}},
-			Upstream: 20 * time.Millisecond},
+			Upstream: 20 * time.Millisecond, Other: 500 * time.Millisecond, Wall: 2 * time.Second},
 	}
 	var b strings.Builder
 	if err := WriteReport(&b, rows, []Goal{{Topology: "split-mesh", MaxCPUPerReq: 90 * time.Microsecond, MaxAddedP50C1: 400 * time.Microsecond}}, "machine: test"); err != nil {
@@ -33,6 +33,7 @@ func TestWriteReport(t *testing.T) {
 		"split-mesh adds 0.200 ms at p50, unary c=1 (target ≤ 0.400 ms): met",
 		"best 70 µs (unary c=1), worst 100 µs (stream c=1); met in 1 of 2 cases",
 		"machine: test",
+		"other processes used more than 10% of a core during: split-mesh unary c=1: 25%.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)

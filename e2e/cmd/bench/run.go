@@ -205,28 +205,43 @@ func (b *bencher) runCase(ctx context.Context, topo, mode string, c int, target 
 		Topology: topo, Mode: mode, Concurrency: c,
 		Requests: res.Requests, Failures: res.Failures, RPS: res.Throughput(),
 		Latency: bench.Summarize(res.Latency), TTFB: bench.Summarize(res.TTFB),
-		Client:   bench.TicksToDuration(after[0]-before[0], b.hz),
-		Upstream: bench.TicksToDuration(after[1]-before[1], b.hz),
+		Client:   bench.TicksToDuration(after[1]-before[1], b.hz),
+		Upstream: bench.TicksToDuration(after[2]-before[2], b.hz),
+		Wall:     res.Elapsed,
+	}
+	var ours uint64
+	for i := 1; i < len(after); i++ {
+		ours += after[i] - before[i]
 	}
 	for i, p := range procs {
-		row.Gateway = append(row.Gateway, bench.ProcessCPU{Name: p.Name, CPU: bench.TicksToDuration(after[i+2]-before[i+2], b.hz)})
+		row.Gateway = append(row.Gateway, bench.ProcessCPU{Name: p.Name, CPU: bench.TicksToDuration(after[i+3]-before[i+3], b.hz)})
+	}
+	// The machine's busy time counts per CPU and ours per process, sampled at
+	// slightly different instants: clamp the small negative difference.
+	if system := after[0] - before[0]; system > ours {
+		row.Other = bench.TicksToDuration(system-ours, b.hz)
 	}
 	gwCPU := "–"
 	if gw != nil {
 		gwCPU = fmt.Sprintf("%.0f µs/req", float64(row.PerRequest(row.GatewayCPU()))/1e3)
 	}
-	fmt.Fprintf(os.Stderr, "bench: %-10s %-6s c=%-3d %7.0f req/s  p50 %.3f ms  p99 %.3f ms  gateway CPU %s  errors %d/%d\n",
-		topo, mode, c, row.RPS, float64(row.Latency.P50)/1e6, float64(row.Latency.P99)/1e6, gwCPU, res.Failures, res.Requests)
+	fmt.Fprintf(os.Stderr, "bench: %-10s %-6s c=%-3d %7.0f req/s  p50 %.3f ms  p99 %.3f ms  gateway CPU %s  errors %d/%d  other load %.0f%%\n",
+		topo, mode, c, row.RPS, float64(row.Latency.P50)/1e6, float64(row.Latency.P99)/1e6, gwCPU, res.Failures, res.Requests, 100*row.OtherLoad())
 	if res.Requests == 0 || res.FailureRate() > maxFailureRate {
 		b.failed = append(b.failed, fmt.Sprintf("%s %s c=%d: %d of %d requests failed, e.g. %q", topo, mode, c, res.Failures, res.Requests, res.FailureSamples))
 	}
 	return row, nil
 }
 
-// readCPU returns the load generator's own CPU ticks, the upstream's, then
-// each of procs'.
+// readCPU returns the machine's busy ticks, the load generator's own CPU
+// ticks, the upstream's, then each of procs'.
 func (b *bencher) readCPU(procs []*harness.Process) ([]uint64, error) {
-	out := make([]uint64, 0, len(procs)+2)
+	out := make([]uint64, 0, len(procs)+3)
+	system, err := bench.ReadSystemBusy()
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, system)
 	self, err := bench.ReadProcessCPU(os.Getpid())
 	if err != nil {
 		return nil, fmt.Errorf("CPU of the load generator: %w", err)

@@ -31,6 +31,7 @@ const (
 	KindUnavailable                   // 503: provider or dependency down
 	KindTimeout                       // 504: the provider did not answer in time
 	KindCanceled                      // 499: the client went away
+	KindMethodNotAllowed              // 405: the route exists for other methods
 )
 
 // Domain is the ErrorInfo domain Tollgate errors carry.
@@ -112,6 +113,7 @@ var codeOfKind = map[Kind]codes.Code{
 	KindUnavailable:      codes.Unavailable,
 	KindTimeout:          codes.DeadlineExceeded,
 	KindCanceled:         codes.Canceled,
+	KindMethodNotAllowed: codes.Unimplemented,
 }
 
 // reasons distinguish kinds that share a gRPC code.
@@ -127,6 +129,7 @@ var reasonOfKind = map[Kind]string{
 	KindUnavailable:      "UNAVAILABLE",
 	KindTimeout:          "TIMEOUT",
 	KindCanceled:         "CANCELED",
+	KindMethodNotAllowed: "METHOD_NOT_ALLOWED",
 }
 
 // GRPCStatus lets grpc-go and grpc-gateway convert the error without an
@@ -251,6 +254,8 @@ func defaultCode(k Kind) string {
 		return "timeout"
 	case KindCanceled:
 		return "canceled"
+	case KindMethodNotAllowed:
+		return "method_not_allowed"
 	default:
 		return "internal_error"
 	}
@@ -279,6 +284,8 @@ func (e *Error) HTTPStatus() int {
 		return 504
 	case KindCanceled:
 		return 499
+	case KindMethodNotAllowed:
+		return 405
 	default:
 		return 500
 	}

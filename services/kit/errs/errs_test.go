@@ -20,6 +20,7 @@ func TestRoundTripThroughStatus(t *testing.T) {
 		{Kind: KindUpstream, Code: "upstream_error", Message: "bad", UpstreamStatus: 500, Retryable: true},
 		New(KindTooLarge, "request_too_large", "big"),
 		New(KindTimeout, "timeout", "slow"),
+		New(KindMethodNotAllowed, "method_not_allowed", "GET is not allowed"),
 	}
 	for _, want := range cases {
 		t.Run(want.Code, func(t *testing.T) {
@@ -40,7 +41,7 @@ func TestRoundTripThroughStatus(t *testing.T) {
 func TestHTTPStatusOfKinds(t *testing.T) {
 	want := map[Kind]int{KindInvalidArgument: 400, KindUnauthenticated: 401, KindPermissionDenied: 403,
 		KindNotFound: 404, KindTooLarge: 413, KindRateLimited: 429, KindUpstream: 502,
-		KindUnavailable: 503, KindTimeout: 504, KindInternal: 500}
+		KindUnavailable: 503, KindTimeout: 504, KindInternal: 500, KindMethodNotAllowed: 405}
 	for k, code := range want {
 		if got := (&Error{Kind: k}).HTTPStatus(); got != code {
 			t.Errorf("kind %d: http %d, want %d", k, got, code)

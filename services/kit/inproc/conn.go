@@ -11,6 +11,7 @@ package inproc
 import (
 	"context"
 	"io"
+	"reflect"
 	"sync"
 
 	"google.golang.org/grpc"
@@ -18,7 +19,6 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Conn is a grpc.ClientConnInterface bound to one service implementation.
@@ -236,21 +236,20 @@ func (ss *serverStream) RecvMsg(m any) error {
 }
 
 // shallowCopy makes dst hold src's field values, sharing nested messages,
-// lists and bytes instead of deep-copying them.
+// lists and bytes instead of deep-copying them. dst and src are the same
+// generated message type, so one struct assignment does it: generated
+// messages hold only their fields plus protoimpl bookkeeping (the message
+// info pointer, size cache, unknown fields) that is valid to share.
 func shallowCopy(dst, src any) error {
 	d, ok1 := dst.(proto.Message)
 	s, ok2 := src.(proto.Message)
 	if !ok1 || !ok2 {
 		return status.Errorf(codes.Internal, "inproc: %T or %T is not a proto message", dst, src)
 	}
-	dr, sr := d.ProtoReflect(), s.ProtoReflect()
-	if dr.Descriptor().FullName() != sr.Descriptor().FullName() {
-		return status.Errorf(codes.Internal, "inproc: cannot copy %s into %s", sr.Descriptor().FullName(), dr.Descriptor().FullName())
+	dv, sv := reflect.ValueOf(d), reflect.ValueOf(s)
+	if dv.Type() != sv.Type() || dv.Kind() != reflect.Pointer || dv.IsNil() || sv.IsNil() {
+		return status.Errorf(codes.Internal, "inproc: cannot copy %T into %T", src, dst)
 	}
-	proto.Reset(d)
-	sr.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		dr.Set(fd, v)
-		return true
-	})
+	dv.Elem().Set(sv.Elem())
 	return nil
 }

@@ -180,7 +180,7 @@ func errorHandler(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler,
 func routingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, code int) {
 	switch code {
 	case http.StatusMethodNotAllowed:
-		writeError(w, r, errs.New(errs.KindInvalidArgument, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
+		writeError(w, r, errs.New(errs.KindMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
 	default:
 		writeError(w, r, errs.NotFound("unknown_route", "no route for %s %s", r.Method, r.URL.Path))
 	}

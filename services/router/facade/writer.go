@@ -1,12 +1,20 @@
 package facade
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // trackingWriter remembers whether the status line went out, so the facade
 // never writes it twice; Unwrap keeps http.ResponseController (Flush) working.
+//
+// It also drops grpc-gateway's flush after every message unless the response
+// is an event stream: a JSON answer is one message, and flushing it early
+// costs a second write syscall (the chunk terminator) for nothing.
 type trackingWriter struct {
 	http.ResponseWriter
 	wroteHeader bool
+	streaming   bool
 	status      int
 }
 
@@ -16,18 +24,21 @@ func (w *trackingWriter) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
+	w.streaming = strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream")
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *trackingWriter) Write(b []byte) (int, error) {
 	if !w.wroteHeader {
-		w.wroteHeader = true
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
 }
 
 func (w *trackingWriter) Flush() {
+	if !w.streaming {
+		return
+	}
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
