@@ -86,7 +86,11 @@ func (p *openAIProvider) Chat(ctx context.Context, req *inferencev1.ChatRequest)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := openai.ParseChatResponse(raw)
+	parse := openai.ParseChatResponse
+	if passthrough {
+		parse = openai.ParseChatSummary // the router forwards raw; only the summary is needed
+	}
+	resp, err := parse(raw)
 	if err != nil {
 		return nil, malformed(err)
 	}
@@ -192,7 +196,7 @@ func (p *openAIProvider) ChatStream(parent context.Context, req *inferencev1.Cha
 		if string(ev.data) == "[DONE]" {
 			return nil
 		}
-		chunk, err := openai.ParseChunk(ev.data)
+		chunk, err := openai.ParseChunkSummary(ev.data)
 		if err != nil {
 			return p.streamFailure(sent, send, malformed(err))
 		}

@@ -87,6 +87,8 @@ func (c *Conn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method stri
 		headerReady: make(chan struct{}),
 	}
 	ss := &serverStream{ctx: sctx, cs: cs}
+	// sctx derives from the caller's ctx, so the client going away cancels
+	// the handler, as a real transport would.
 	go func() {
 		defer cancel()
 		var err error
@@ -97,14 +99,6 @@ func (c *Conn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method stri
 			err = sd.Handler(c.impl, ss)
 		}
 		cs.finish(err)
-	}()
-	// The client going away cancels the handler, as a real transport would.
-	go func() {
-		select {
-		case <-ctx.Done():
-			cancel()
-		case <-cs.done:
-		}
 	}()
 	return cs, nil
 }

@@ -1,0 +1,368 @@
+package anthropic
+
+import (
+	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+)
+
+// messagesFields holds the raw values of the top-level members the decoder
+// knows; nil means absent. Unknown members (context_management, container,
+// mcp_servers, service_tier…) are validated as JSON and left in the original
+// body, which same-dialect providers receive.
+type messagesFields struct {
+	model, messages, system, tools, toolChoice []byte
+	maxTokens, temperature, topP, topK, stop   []byte
+	stream, metadata, thinking, outputConfig   []byte
+	outputFormat                               []byte
+}
+
+func (f *messagesFields) set(key, v []byte) {
+	switch string(key) {
+	case "model":
+		f.model = v
+	case "messages":
+		f.messages = v
+	case "system":
+		f.system = v
+	case "tools":
+		f.tools = v
+	case "tool_choice":
+		f.toolChoice = v
+	case "max_tokens":
+		f.maxTokens = v
+	case "temperature":
+		f.temperature = v
+	case "top_p":
+		f.topP = v
+	case "top_k":
+		f.topK = v
+	case "stop_sequences":
+		f.stop = v
+	case "stream":
+		f.stream = v
+	case "metadata":
+		f.metadata = v
+	case "thinking":
+		f.thinking = v
+	case "output_config":
+		f.outputConfig = v
+	case "output_format": // the structured-outputs beta spelling of output_config.format
+		f.outputFormat = v
+	}
+}
+
+// scanTopLevel validates the whole body as one JSON object and hands each
+// top-level member to set. Validation finishes before any field is
+// interpreted, so malformed JSON is always reported as such.
+func scanTopLevel(body []byte, set func(key, val []byte)) error {
+	end, err := scanObject(body, 0, func(m member) error {
+		set(keyOf(body, &m), body[m.valStart:m.valEnd])
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if rest := skipSpace(body, end+1); rest != len(body) {
+		return syntaxErr("unexpected data after the JSON object", rest)
+	}
+	return nil
+}
+
+// DecodeRequest decodes and validates an Anthropic Messages request body
+// (POST /v1/messages) into the canonical model. Errors are *errs.Error of
+// kind InvalidArgument naming the offending field (Param
+// "messages[1].content[0].source").
+//
+// The top-level system prompt becomes a leading ROLE_SYSTEM message; a
+// role "system" message inside messages (Claude Code sends them) stays
+// where it is. Tool results stay content parts of their user message, as
+// the canonical model carries them. max_tokens is optional here although
+// Anthropic requires it: a same-dialect provider still enforces it, and
+// other providers do not need it.
+//
+// Content the canonical model has no place for (server tool blocks such as
+// server_tool_use and web_search_tool_result, search_result, container
+// uploads, documents whose source is a content array, citations) is skipped:
+// same-dialect providers still receive it in Source.OriginalBody, but a
+// provider of another dialect does not see it.
+//
+// The returned request keeps body as Source.OriginalBody without copying it:
+// the caller must not modify body afterwards.
+func DecodeRequest(body []byte) (*inferencev1.ChatRequest, error) {
+	return decodeBody(body, false)
+}
+
+// DecodeCountTokensRequest decodes a POST /v1/messages/count_tokens body:
+// the same shape as a Messages request without max_tokens or stream.
+func DecodeCountTokensRequest(body []byte) (*inferencev1.ChatRequest, error) {
+	return decodeBody(body, true)
+}
+
+func decodeBody(body []byte, countTokens bool) (*inferencev1.ChatRequest, error) {
+	var f messagesFields
+	if err := scanTopLevel(body, f.set); err != nil {
+		return nil, toInvalid(err)
+	}
+	if countTokens {
+		f.stream, f.maxTokens = nil, nil
+	}
+	r, err := f.decode()
+	if err != nil {
+		return nil, toInvalid(err)
+	}
+	r.Source = &inferencev1.Source{
+		Dialect:      inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES,
+		OriginalBody: body,
+		ClientModel:  r.Model,
+	}
+	return r, nil
+}
+
+func (f *messagesFields) decode() (*inferencev1.ChatRequest, error) {
+	r := &inferencev1.ChatRequest{}
+	var err error
+	if !present(f.model) {
+		return nil, inField("model", errRequired)
+	}
+	if r.Model, err = readString(f.model); err != nil {
+		return nil, inField("model", err)
+	}
+	if r.Model == "" {
+		return nil, inField("model", badValue("must not be empty"))
+	}
+	if present(f.system) {
+		sys, err := decodeSystem(f.system)
+		if err != nil {
+			return nil, inField("system", err)
+		}
+		if sys != nil {
+			r.Messages = append(r.Messages, sys)
+		}
+	}
+	if !present(f.messages) {
+		return nil, inField("messages", errRequired)
+	}
+	if r.Messages, err = decodeMessages(f.messages, r.Messages); err != nil {
+		return nil, inField("messages", err)
+	}
+	if present(f.tools) {
+		if r.Tools, err = decodeTools(f.tools); err != nil {
+			return nil, inField("tools", err)
+		}
+	}
+	if present(f.toolChoice) {
+		if err := decodeToolChoice(f.toolChoice, r); err != nil {
+			return nil, inField("tool_choice", err)
+		}
+	}
+	if r.Sampling, err = f.decodeSampling(); err != nil {
+		return nil, err
+	}
+	if present(f.stream) {
+		if r.Stream, err = readBool(f.stream); err != nil {
+			return nil, inField("stream", err)
+		}
+		// Anthropic streams always report usage (message_start and message_delta).
+		r.IncludeUsage = r.Stream
+	}
+	if present(f.metadata) {
+		if err := decodeMetadata(f.metadata, r); err != nil {
+			return nil, inField("metadata", err)
+		}
+	}
+	if present(f.thinking) {
+		if r.Reasoning, err = decodeThinking(f.thinking); err != nil {
+			return nil, inField("thinking", err)
+		}
+	}
+	if present(f.outputConfig) {
+		if err := decodeOutputConfig(f.outputConfig, r); err != nil {
+			return nil, inField("output_config", err)
+		}
+	}
+	if present(f.outputFormat) && r.ResponseFormat == nil {
+		if r.ResponseFormat, err = decodeOutputFormat(f.outputFormat); err != nil {
+			return nil, inField("output_format", err)
+		}
+	}
+	return r, nil
+}
+
+func (f *messagesFields) decodeSampling() (*inferencev1.Sampling, error) {
+	s := &inferencev1.Sampling{}
+	used := false
+	optFloat := func(name string, v []byte, dst **float64) error {
+		if !present(v) {
+			return nil
+		}
+		x, err := readFloat(v)
+		if err != nil {
+			return inField(name, err)
+		}
+		*dst, used = &x, true
+		return nil
+	}
+	if err := optFloat("temperature", f.temperature, &s.Temperature); err != nil {
+		return nil, err
+	}
+	if err := optFloat("top_p", f.topP, &s.TopP); err != nil {
+		return nil, err
+	}
+	if present(f.topK) {
+		k, err := readInt32(f.topK)
+		if err != nil {
+			return nil, inField("top_k", err)
+		}
+		s.TopK, used = &k, true
+	}
+	if present(f.maxTokens) {
+		n, err := readInt32(f.maxTokens)
+		if err != nil {
+			return nil, inField("max_tokens", err)
+		}
+		if n < 1 {
+			return nil, inField("max_tokens", badValue("must be at least 1"))
+		}
+		s.MaxTokens, used = &n, true
+	}
+	if present(f.stop) {
+		stop, err := readStringArray(f.stop)
+		if err != nil {
+			return nil, inField("stop_sequences", err)
+		}
+		s.Stop, used = stop, used || len(stop) > 0
+	}
+	if !used {
+		return nil, nil
+	}
+	return s, nil
+}
+
+func readStringArray(v []byte) ([]string, error) {
+	var out []string
+	_, err := scanArray(v, 0, func(i, start, end int) error {
+		s, err := readString(v[start:end])
+		if err != nil {
+			return inIndex(i, err)
+		}
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
+
+// decodeMetadata reads metadata.user_id, the only key Anthropic accepts. It
+// becomes both the canonical end-user id and metadata["user_id"].
+func decodeMetadata(v []byte, r *inferencev1.ChatRequest) error {
+	var m [1][]byte
+	if err := readObjectMembers(v, []string{"user_id"}, m[:]); err != nil {
+		return err
+	}
+	if !present(m[0]) {
+		return nil
+	}
+	id, err := readString(m[0])
+	if err != nil {
+		return inField("user_id", err)
+	}
+	r.User = id
+	r.Metadata = map[string]string{"user_id": id}
+	return nil
+}
+
+func decodeThinking(v []byte) (*inferencev1.Reasoning, error) {
+	var m [2][]byte
+	if err := readObjectMembers(v, []string{"type", "budget_tokens"}, m[:]); err != nil {
+		return nil, err
+	}
+	if !present(m[0]) {
+		return nil, inField("type", errRequired)
+	}
+	typ, err := readString(m[0])
+	if err != nil {
+		return nil, inField("type", err)
+	}
+	switch typ {
+	case "enabled":
+		if !present(m[1]) {
+			return nil, inField("budget_tokens", errRequired)
+		}
+		budget, err := readInt32(m[1])
+		if err != nil {
+			return nil, inField("budget_tokens", err)
+		}
+		if budget < 1 {
+			return nil, inField("budget_tokens", badValue("must be at least 1"))
+		}
+		return &inferencev1.Reasoning{Enabled: true, BudgetTokens: budget}, nil
+	case "adaptive":
+		return &inferencev1.Reasoning{Enabled: true}, nil
+	case "disabled":
+		return &inferencev1.Reasoning{}, nil
+	}
+	return nil, inField("type", badValue("must be enabled, adaptive or disabled"))
+}
+
+// decodeOutputConfig reads effort (into Reasoning.Effort) and format (into
+// ResponseFormat). Anthropic's top effort, "max", becomes the canonical
+// "high", the highest level every reasoning provider accepts.
+func decodeOutputConfig(v []byte, r *inferencev1.ChatRequest) error {
+	var m [2][]byte
+	if err := readObjectMembers(v, []string{"effort", "format"}, m[:]); err != nil {
+		return err
+	}
+	if present(m[0]) {
+		effort, err := readString(m[0])
+		if err != nil {
+			return inField("effort", err)
+		}
+		switch effort {
+		case "low", "medium", "high":
+		case "max":
+			effort = "high"
+		default:
+			return inField("effort", badValue("must be low, medium, high or max"))
+		}
+		if r.Reasoning == nil {
+			r.Reasoning = &inferencev1.Reasoning{}
+		}
+		r.Reasoning.Effort = effort
+	}
+	if present(m[1]) {
+		rf, err := decodeOutputFormat(m[1])
+		if err != nil {
+			return inField("format", err)
+		}
+		r.ResponseFormat = rf
+	}
+	return nil
+}
+
+// structuredOutputName names the schema for providers that require a name
+// (OpenAI json_schema); Anthropic's format has none.
+const structuredOutputName = "output"
+
+func decodeOutputFormat(v []byte) (*inferencev1.ResponseFormat, error) {
+	var m [2][]byte
+	if err := readObjectMembers(v, []string{"type", "schema"}, m[:]); err != nil {
+		return nil, err
+	}
+	if !present(m[0]) {
+		return nil, inField("type", errRequired)
+	}
+	typ, err := readString(m[0])
+	if err != nil {
+		return nil, inField("type", err)
+	}
+	if typ != "json_schema" {
+		return nil, inField("type", badValue("must be json_schema"))
+	}
+	if !present(m[1]) {
+		return nil, inField("schema", errRequired)
+	}
+	if m[1][0] != '{' {
+		return nil, inField("schema", errNotObject)
+	}
+	// Anthropic enforces the schema exactly: strict in OpenAI's terms.
+	return &inferencev1.ResponseFormat{Type: "json_schema", Name: structuredOutputName,
+		SchemaJson: validUTF8(m[1]), Strict: true}, nil
+}
