@@ -78,6 +78,9 @@ func (c *Conn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method stri
 	if !ok {
 		return nil, status.Errorf(codes.Unimplemented, "inproc: unknown stream %s", method)
 	}
+	if sd.ServerStreams && !sd.ClientStreams {
+		return c.newPullStream(ctx, sd, method), nil
+	}
 	sctx, cancel := context.WithCancel(serverContext(ctx))
 	cs := &clientStream{
 		ctx:         ctx,

@@ -59,7 +59,7 @@ func BuildRequest(r *inferencev1.ChatRequest, model string) ([]byte, error) {
 // thinking block, which Anthropic would reject.
 func BuildRequestWithOptions(r *inferencev1.ChatRequest, model string, opts BuildOptions) ([]byte, error) {
 	w := MessagesRequest{Model: model, Stream: r.GetStream()}
-	var err error
+	var err *errs.Error // not error: a nil *errs.Error must stay a nil error
 	if w.System, w.Messages, err = buildMessages(r.GetMessages()); err != nil {
 		return nil, err
 	}

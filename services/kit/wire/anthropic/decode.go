@@ -250,8 +250,10 @@ func readStringArray(v []byte) ([]string, error) {
 	return out, err
 }
 
-// decodeMetadata reads metadata.user_id, the only key Anthropic accepts. It
-// becomes both the canonical end-user id and metadata["user_id"].
+// decodeMetadata reads metadata.user_id, the only key Anthropic accepts, as
+// the canonical end-user id. It is not copied into Metadata: OpenAI takes
+// metadata only for stored completions, and BuildRequest writes User back
+// as user_id.
 func decodeMetadata(v []byte, r *inferencev1.ChatRequest) error {
 	var m [1][]byte
 	if err := readObjectMembers(v, []string{"user_id"}, m[:]); err != nil {
@@ -265,7 +267,6 @@ func decodeMetadata(v []byte, r *inferencev1.ChatRequest) error {
 		return inField("user_id", err)
 	}
 	r.User = id
-	r.Metadata = map[string]string{"user_id": id}
 	return nil
 }
 

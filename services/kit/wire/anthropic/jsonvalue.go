@@ -157,24 +157,6 @@ func readInt32(v []byte) (int32, error) {
 	return int32(n), nil
 }
 
-// readStringMap reads an object whose values are all strings.
-func readStringMap(v []byte) (map[string]string, error) {
-	out := map[string]string{}
-	_, err := scanObject(v, 0, func(m member) error {
-		k := validUTF8(keyOf(v, &m))
-		s, err := readString(v[m.valStart:m.valEnd])
-		if err != nil {
-			return inField(k, err)
-		}
-		out[k] = s
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // readObjectMembers collects the raw values of the keys in want (in order);
 // unknown keys are ignored. It reports errNotObject for non-objects.
 func readObjectMembers(v []byte, keys []string, into [][]byte) error {

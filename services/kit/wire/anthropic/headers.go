@@ -1,0 +1,31 @@
+package anthropic
+
+import "net/http"
+
+// APIVersion is the anthropic-version header value for requests
+// BuildRequest writes.
+const APIVersion = "2023-06-01"
+
+// forwardedHeaders are the client headers a same-dialect provider needs to
+// read the body as the client meant it: the API version and beta flags
+// (Claude Code's context management, interleaved thinking, 1M context…).
+var forwardedHeaders = [...]string{"anthropic-version", "anthropic-beta"}
+
+// SourceHeaders picks the headers to keep in Source.Headers from a client
+// request, keyed in lower case. Credentials are never among them.
+func SourceHeaders(h http.Header) map[string]string {
+	var out map[string]string
+	for _, name := range forwardedHeaders {
+		if v := h.Values(name); len(v) > 0 {
+			if out == nil {
+				out = make(map[string]string, len(forwardedHeaders))
+			}
+			joined := v[0]
+			for _, more := range v[1:] {
+				joined += "," + more
+			}
+			out[name] = joined
+		}
+	}
+	return out
+}
