@@ -1,0 +1,134 @@
+package router
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc"
+
+	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+	"github.com/tollgate/tollgate/services/kit/config"
+	"github.com/tollgate/tollgate/services/kit/errs"
+)
+
+const (
+	contentTypeJSON = "application/json"
+	contentTypeSSE  = "text/event-stream"
+	// mdHTTPStatus asks the facade to answer with this status (see facade.MDHTTPStatus).
+	mdHTTPStatus = "x-tollgate-http-status"
+)
+
+var (
+	sseDone      = []byte("data: [DONE]\n\n")
+	sseDataStart = []byte("data: ")
+	sseEnd       = []byte("\n\n")
+)
+
+// frontDoor is one client dialect's side of a chat exchange: how answers
+// that did not arrive in this dialect are rendered, and how a stream is
+// framed. Decoding stays with each RPC (paths and bodies differ).
+type frontDoor interface {
+	dialect() inferencev1.Dialect
+	// encodeResponse renders a non-streamed answer the provider gave in another dialect.
+	encodeResponse(r *inferencev1.ChatResponse, model string) []byte
+	// newStream starts rendering one streamed answer.
+	newStream(req *inferencev1.ChatRequest, model string) streamRenderer
+}
+
+// streamRenderer frames one streamed answer in a client dialect.
+type streamRenderer interface {
+	// chunk renders one provider chunk (forwarded raw when it is already in
+	// the client's dialect, translated otherwise); nil skips it.
+	chunk(c *inferencev1.ChatChunk) []byte
+	// end closes a successful stream.
+	end() []byte
+	// fail reports a failure after the first byte went out.
+	fail(status int, e *errs.Error) []byte
+}
+
+// serveChat runs an admitted-to-be chat request from any dialect: admission,
+// provider call with fallbacks, rendering in the client's dialect, usage.
+func (s *Service) serveChat(ctx context.Context, c *call, door frontDoor, cr *inferencev1.ChatRequest, out grpc.ServerStream, send func(*httpbody.HttpBody) error) error {
+	if err := s.admit(ctx, c, cr.GetModel(), config.TaskChat); err != nil {
+		return s.rawError(out, send, c, err)
+	}
+	c.inChars = inputChars(cr)
+	clientModel := cr.GetModel()
+
+	if !cr.GetStream() {
+		resp, err := s.chatUnary(ctx, c, cr)
+		if err != nil {
+			return s.rawError(out, send, c, err)
+		}
+		c.usage = resp.GetUsage()
+		c.outChars = outputChars(resp)
+		data := resp.GetRaw()
+		if resp.GetRawDialect() != door.dialect() || len(data) == 0 {
+			data = door.encodeResponse(resp, modelName(resp.GetModel(), clientModel))
+		}
+		c.firstByte = time.Since(c.start)
+		return send(&httpbody.HttpBody{ContentType: contentTypeJSON, Data: data})
+	}
+
+	c.streaming = true
+	st, err := s.openChatStream(ctx, c, cr)
+	if err != nil {
+		return s.rawError(out, send, c, err)
+	}
+	defer st.cancel()
+	render := door.newStream(cr, clientModel)
+	for {
+		chunk, err := st.next()
+		if err == io.EOF {
+			break
+		}
+		if err == nil && chunk.GetError() != nil {
+			se := chunk.GetError()
+			err = &errs.Error{Kind: errs.KindUpstream, Code: se.GetCode(), Message: se.GetMessage()}
+		}
+		if err != nil {
+			te := errs.From(err)
+			c.err, c.status = te, te.HTTPStatus()
+			return send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: render.fail(c.status, te)})
+		}
+		c.observeChunk(chunk)
+		frame := render.chunk(chunk)
+		if frame == nil {
+			continue
+		}
+		if c.firstByte == 0 {
+			c.firstByte = time.Since(c.start)
+		}
+		if err := send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: frame}); err != nil {
+			return err
+		}
+	}
+	if tail := render.end(); len(tail) > 0 {
+		return send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: tail})
+	}
+	return nil
+}
+
+// sseData frames data as one unnamed SSE event.
+func sseData(data []byte) []byte {
+	b := make([]byte, 0, len(data)+len(sseDataStart)+len(sseEnd))
+	b = append(b, sseDataStart...)
+	b = append(b, data...)
+	return append(b, sseEnd...)
+}
+
+// sseEvent frames data as one named SSE event.
+func sseEvent(event string, data []byte) []byte {
+	if event == "" {
+		return sseData(data)
+	}
+	b := make([]byte, 0, len(event)+len(data)+16)
+	b = append(b, "event: "...)
+	b = append(b, event...)
+	b = append(b, '\n')
+	b = append(b, sseDataStart...)
+	b = append(b, data...)
+	return append(b, sseEnd...)
+}
