@@ -7,8 +7,8 @@ package router
 
 import (
 	"context"
-	"time"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 

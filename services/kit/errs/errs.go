@@ -20,18 +20,18 @@ type Kind int
 
 // Kinds, in the order the facade checks them.
 const (
-	KindInternal          Kind = iota // 500: a Tollgate bug
-	KindInvalidArgument               // 400: the request is malformed
-	KindUnauthenticated               // 401: no or unknown credentials
-	KindPermissionDenied              // 403: authenticated, not allowed
-	KindNotFound                      // 404: unknown endpoint or route
-	KindTooLarge                      // 413: body over the limit
-	KindRateLimited                   // 429: quota exhausted
-	KindUpstream                      // 502: the provider answered with an error
-	KindUnavailable                   // 503: provider or dependency down
-	KindTimeout                       // 504: the provider did not answer in time
-	KindCanceled                      // 499: the client went away
-	KindMethodNotAllowed              // 405: the route exists for other methods
+	KindInternal         Kind = iota // 500: a Tollgate bug
+	KindInvalidArgument              // 400: the request is malformed
+	KindUnauthenticated              // 401: no or unknown credentials
+	KindPermissionDenied             // 403: authenticated, not allowed
+	KindNotFound                     // 404: unknown endpoint or route
+	KindTooLarge                     // 413: body over the limit
+	KindRateLimited                  // 429: quota exhausted
+	KindUpstream                     // 502: the provider answered with an error
+	KindUnavailable                  // 503: provider or dependency down
+	KindTimeout                      // 504: the provider did not answer in time
+	KindCanceled                     // 499: the client went away
+	KindMethodNotAllowed             // 405: the route exists for other methods
 )
 
 // Domain is the ErrorInfo domain Tollgate errors carry.
