@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"time"
 
@@ -63,6 +64,9 @@ func newCall(ctx context.Context, d inferencev1.Dialect) *call {
 	if c.token == "" {
 		c.token = first(md, "x-goog-api-key")
 	}
+	if c.token == "" && c.query != "" {
+		c.token = queryKey(c.query) // Gemini's ?key=
+	}
 	return c
 }
 
@@ -71,6 +75,19 @@ func first(md metadata.MD, key string) string {
 		return v[0]
 	}
 	return ""
+}
+
+// queryKey returns the key= parameter of a raw query, without allocating a
+// url.Values for the common case of no key.
+func queryKey(raw string) string {
+	if !strings.Contains(raw, "key=") {
+		return ""
+	}
+	v, err := url.ParseQuery(raw)
+	if err != nil {
+		return ""
+	}
+	return v.Get("key")
 }
 
 func bearer(h string) string {

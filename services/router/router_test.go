@@ -395,3 +395,26 @@ func TestModelsListAndEmbeddings(t *testing.T) {
 	resp, body = post(t, f.url+"/v1/embeddings", "", `{"model":"vectors","input":"hello"}`)
 	wantError(t, resp, body, 401)
 }
+
+func TestHeadPreconnectAndQueryKey(t *testing.T) {
+	f := newFixture(t, "")
+	for _, path := range []string{"/anthropic", "/anthropic/", "/v1"} {
+		resp, err := http.Head(f.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("X-Request-Id") == "" {
+			t.Fatalf("HEAD %s: %d", path, resp.StatusCode)
+		}
+	}
+	// Gemini clients may pass the key as ?key=.
+	resp, err := http.Get(f.url + "/v1/models?key=" + aliceToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("?key= auth: %d", resp.StatusCode)
+	}
+}

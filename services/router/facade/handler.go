@@ -97,6 +97,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := requestid.New()
 	tw := &trackingWriter{ResponseWriter: w}
 	tw.Header().Set("X-Request-Id", id)
+	if r.Method == http.MethodHead {
+		// Clients preconnect with HEAD on their base URL (Claude Code does);
+		// answer without touching the API routes.
+		tw.WriteHeader(http.StatusOK)
+		return
+	}
 	if r.URL.Path == "/healthz" {
 		if h.opts.Ready != nil && !h.opts.Ready() {
 			http.Error(tw, "not ready\n", http.StatusServiceUnavailable)
