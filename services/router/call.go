@@ -39,6 +39,7 @@ type call struct {
 	err             *errs.Error
 	rateLimited     bool
 	payloadRequest  []byte
+	payload         *payloadCapture // set when the endpoint's inference table sampled this request
 }
 
 // Metadata keys set by the facade (see facade.MD*); repeated here so the
@@ -110,6 +111,7 @@ func (s *Service) admit(ctx context.Context, c *call, endpoint string, task conf
 		return errs.NotFound("model_not_found", "the model (endpoint) %q does not exist or you do not have access to it", endpoint).WithParam("model")
 	}
 	c.route = r
+	s.samplePayload(c)
 	if err := s.deps.Policy.Authorize(id, endpoint); err != nil {
 		return err
 	}

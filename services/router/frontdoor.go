@@ -68,6 +68,9 @@ func (s *Service) serveChat(ctx context.Context, c *call, door frontDoor, cr *in
 		if resp.GetRawDialect() != door.dialect() || len(data) == 0 {
 			data = door.encodeResponse(resp, modelName(resp.GetModel(), clientModel))
 		}
+		if c.payload != nil {
+			c.payload.response = data
+		}
 		c.firstByte = time.Since(c.start)
 		return send(&httpbody.HttpBody{ContentType: contentTypeJSON, Data: data})
 	}
@@ -79,6 +82,9 @@ func (s *Service) serveChat(ctx context.Context, c *call, door frontDoor, cr *in
 	}
 	defer st.cancel()
 	render := door.newStream(cr, clientModel)
+	if c.payload != nil {
+		c.payload.stream, c.payload.door, c.payload.model = &assembler{}, door, clientModel
+	}
 	for {
 		chunk, err := st.next()
 		if err == io.EOF {
@@ -94,6 +100,9 @@ func (s *Service) serveChat(ctx context.Context, c *call, door frontDoor, cr *in
 			return send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: render.fail(c.status, te)})
 		}
 		c.observeChunk(chunk)
+		if c.payload != nil {
+			c.payload.stream.add(chunk)
+		}
 		frame := render.chunk(chunk)
 		if frame == nil {
 			continue

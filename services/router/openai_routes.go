@@ -75,6 +75,9 @@ func (s *Service) CreateEmbedding(ctx context.Context, req *routerv1.CreateEmbed
 	if resp.GetRawDialect() != inferencev1.Dialect_DIALECT_OPENAI_EMBEDDINGS || len(data) == 0 {
 		data = openai.EncodeEmbeddingsResponse(resp, modelName(resp.GetModel(), clientModel), er.GetEncodingFormat())
 	}
+	if c.payload != nil {
+		c.payload.response = data
+	}
 	c.firstByte = time.Since(c.start)
 	return &routerv1.CreateEmbeddingResponse{Body: &httpbody.HttpBody{ContentType: contentTypeJSON, Data: data}}, nil
 }

@@ -58,6 +58,18 @@ endpoints:
     served_entities:
       - {name: ok, provider: fake, model: m-ok}
     permissions: [{principal: alice, level: CAN_QUERY}]
+  - name: logged
+    task: chat
+    inference_table: {enabled: true, table_name_prefix: logged, max_payload_bytes: 1000}
+    served_entities:
+      - {name: ok, provider: fake, model: m-ok}
+    permissions: [{group: users, level: CAN_QUERY}]
+  - name: sampled
+    task: chat
+    inference_table: {enabled: true, sampling_fraction: 0.3}
+    served_entities:
+      - {name: ok, provider: fake, model: m-ok}
+    permissions: [{group: users, level: CAN_QUERY}]
   - name: vectors
     task: embeddings
     served_entities:
@@ -155,6 +167,7 @@ func (s *recordingSink) Emit(e *telemetryv1.UsageEvent) {
 	s.mu.Unlock()
 }
 
+// last is the newest event; use eventFor when the request just finished.
 func (s *recordingSink) last() *telemetryv1.UsageEvent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -162,6 +175,35 @@ func (s *recordingSink) last() *telemetryv1.UsageEvent {
 		return nil
 	}
 	return s.events[len(s.events)-1]
+}
+
+// eventFor waits for the usage event of the request resp answered: the
+// router emits it just after the last response byte, so it may trail the client.
+func (s *recordingSink) eventFor(t *testing.T, resp *http.Response) *telemetryv1.UsageEvent {
+	t.Helper()
+	id := resp.Header.Get("X-Request-Id")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.mu.Lock()
+		for i := len(s.events) - 1; i >= 0; i-- {
+			if s.events[i].GetDatabricksRequestId() == id {
+				ev := s.events[i]
+				s.mu.Unlock()
+				return ev
+			}
+		}
+		s.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatalf("no usage event for request %s", id)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (s *recordingSink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.events)
 }
 
 type denyingLimiter struct{ endpoint string }
@@ -270,7 +312,7 @@ func TestUnaryPassthroughAndUsage(t *testing.T) {
 	if !strings.Contains(body, `"model":"m-ok"`) || !strings.Contains(body, `"content":"hello"`) {
 		t.Fatalf("provider body not forwarded: %s", body)
 	}
-	ev := f.usage.last()
+	ev := f.usage.eventFor(t, resp)
 	if ev == nil || ev.GetEndpointName() != "chat" || ev.GetRequester() != "alice" || ev.GetInputTokenCount() != 3 ||
 		ev.GetClientRequestId() != "cr-1" || ev.GetUsageContext()["team"] != "a" || ev.GetStatusCode() != 200 ||
 		ev.GetDatabricksRequestId() != resp.Header.Get("X-Request-Id") {
@@ -285,6 +327,7 @@ func TestUnaryPassthroughAndUsage(t *testing.T) {
 func TestStreamingFramesAndUsageSuppression(t *testing.T) {
 	f := newFixture(t, "")
 	resp, body := post(t, f.url+"/v1/chat/completions", aliceToken, chat("chat", `,"stream":true`))
+	f.usage.eventFor(t, resp)
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		t.Fatalf("status %d ct %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -292,12 +335,12 @@ func TestStreamingFramesAndUsageSuppression(t *testing.T) {
 	if len(frames) != 3 || frames[2] != "data: [DONE]" || !strings.Contains(frames[0], `"hel"`) {
 		t.Fatalf("frames without include_usage: %q", frames)
 	}
-	_, body = post(t, f.url+"/v1/chat/completions", aliceToken, chat("chat", `,"stream":true,"stream_options":{"include_usage":true}`))
+	resp, body = post(t, f.url+"/v1/chat/completions", aliceToken, chat("chat", `,"stream":true,"stream_options":{"include_usage":true}`))
 	frames = strings.Split(strings.TrimSuffix(body, "\n\n"), "\n\n")
 	if len(frames) != 4 || !strings.Contains(frames[2], `"usage"`) {
 		t.Fatalf("frames with include_usage: %q", frames)
 	}
-	if ev := f.usage.last(); !ev.GetRequestStreaming() || ev.GetOutputTokenCount() != 2 || ev.GetOutputCharacterCount() != 5 {
+	if ev := f.usage.eventFor(t, resp); !ev.GetRequestStreaming() || ev.GetOutputTokenCount() != 2 || ev.GetOutputCharacterCount() != 5 {
 		t.Fatalf("stream usage event %+v", ev)
 	}
 }
@@ -350,7 +393,7 @@ func TestFallbackOnlyOnProviderFailures(t *testing.T) {
 	if got := strings.Join(f.adapter.calls, ","); got != "down,ok" {
 		t.Fatalf("attempts %s, want down,ok", got)
 	}
-	if ev := f.usage.last(); ev.GetFallbackAttempts() != 1 || ev.GetServedEntityName() != "ok" {
+	if ev := f.usage.eventFor(t, resp); ev.GetFallbackAttempts() != 1 || ev.GetServedEntityName() != "ok" {
 		t.Fatalf("usage %+v", ev)
 	}
 	f.adapter.calls = nil

@@ -169,6 +169,9 @@ func (s *Service) finish(c *call) {
 	if c.err != nil {
 		ev.ErrorCode = c.err.Code
 	}
+	if c.payload != nil {
+		ev.Payload = c.payload.event(c)
+	}
 	s.deps.Usage.Emit(ev)
 }
 

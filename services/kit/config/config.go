@@ -121,9 +121,13 @@ type RateLimit struct {
 
 // InferenceTable configures payload logging.
 type InferenceTable struct {
-	Enabled          bool    `yaml:"enabled"`
-	TableNamePrefix  string  `yaml:"table_name_prefix"`
+	Enabled         bool   `yaml:"enabled"`
+	TableNamePrefix string `yaml:"table_name_prefix"`
+	// SamplingFraction of requests logged, 0..1 (default 1).
 	SamplingFraction float64 `yaml:"sampling_fraction"`
+	// MaxPayloadBytes caps the request and the response each (default 1 MiB);
+	// larger ones are left out and named in logging_error_codes.
+	MaxPayloadBytes int64 `yaml:"max_payload_bytes"`
 }
 
 // Permission levels.

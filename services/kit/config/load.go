@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -67,6 +68,14 @@ func Parse(b []byte) (*Config, error) {
 	return &c, nil
 }
 
+// tableRune keeps a rune that may stand in a table name, else '_'.
+func tableRune(r rune) rune {
+	if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+		return r
+	}
+	return '_'
+}
+
 // HashToken is how tokens are stored: hex SHA-256.
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
@@ -79,6 +88,17 @@ func (c *Config) applyDefaults() {
 	}
 	for i := range c.Endpoints {
 		ep := &c.Endpoints[i]
+		if it := ep.InferenceTable; it != nil {
+			if it.SamplingFraction == 0 {
+				it.SamplingFraction = 1
+			}
+			if it.MaxPayloadBytes == 0 {
+				it.MaxPayloadBytes = 1 << 20
+			}
+			if it.TableNamePrefix == "" {
+				it.TableNamePrefix = strings.Map(tableRune, ep.Name)
+			}
+		}
 		if len(ep.ServedEntities) == 1 && ep.ServedEntities[0].TrafficPercentage == 0 {
 			ep.ServedEntities[0].TrafficPercentage = 100
 		}

@@ -17,6 +17,7 @@ const defaultTimeout = 120 * time.Second
 var (
 	namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 	hexSHA256   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	tablePrefix = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,100}$`)
 )
 
 // Validate checks the whole config and reports every problem found, joined.
@@ -164,8 +165,16 @@ func (v *validator) endpoint(at string, ep *Endpoint, seen, principals, groups m
 			v.addf("%s.calls_per_minute: must be positive", rat)
 		}
 	}
-	if it := ep.InferenceTable; it != nil && (it.SamplingFraction < 0 || it.SamplingFraction > 1) {
-		v.addf("%s.inference_table.sampling_fraction: %v is outside 0..1", at, it.SamplingFraction)
+	if it := ep.InferenceTable; it != nil {
+		if it.SamplingFraction < 0 || it.SamplingFraction > 1 {
+			v.addf("%s.inference_table.sampling_fraction: %v is outside 0..1", at, it.SamplingFraction)
+		}
+		if it.MaxPayloadBytes < 0 {
+			v.addf("%s.inference_table.max_payload_bytes: must be positive", at)
+		}
+		if it.TableNamePrefix != "" && !tablePrefix.MatchString(it.TableNamePrefix) {
+			v.addf("%s.inference_table.table_name_prefix: %q must be letters, digits and '_' (it names a table)", at, it.TableNamePrefix)
+		}
 	}
 	for j, p := range ep.Permissions {
 		pat := fmt.Sprintf("%s.permissions[%d]", at, j)
