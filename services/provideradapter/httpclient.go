@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/tollgate/tollgate/services/provideradapter/upstream"
 )
 
 // newHTTPClient is the one client every provider call shares: connections to
@@ -27,10 +29,7 @@ func newHTTPClient() *http.Client {
 		ReadBufferSize:        32 << 10,
 		WriteBufferSize:       32 << 10,
 	}
-	return &http.Client{
-		Transport: transport,
-		// A provider API does not redirect; following one would replay the
-		// request (and its key) somewhere unexpected.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	// The lean transport does the I/O on the caller's goroutine; net/http's
+	// stays as the fallback for proxied environments.
+	return upstream.NewClient(transport)
 }

@@ -1,0 +1,286 @@
+// Package upstream is the HTTP/1.1 transport the provider adapter calls
+// providers with. net/http's Transport hands every request to two
+// goroutines per connection (a write loop and a read loop) and back; on the
+// gateway's hot path those hand-offs cost more CPU than the call itself.
+// This transport writes the request and reads the response on the caller's
+// goroutine, keeping net/http's own request writer and response parser (so
+// chunked bodies, framing and header rules stay net/http's), and keeps
+// connections alive in a per-host pool.
+//
+// It does not do HTTP/2 or proxies: providers all speak HTTP/1.1, and
+// NewClient falls back to net/http when a proxy is configured.
+package upstream
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Transport is an http.RoundTripper doing I/O on the calling goroutine.
+type Transport struct {
+	Dialer          *net.Dialer
+	TLSConfig       *tls.Config
+	MaxIdlePerHost  int
+	IdleTimeout     time.Duration
+	ReadBufferSize  int
+	WriteBufferSize int
+
+	mu   sync.Mutex
+	idle map[string][]*conn
+}
+
+// NewTransport returns a transport with the gateway's defaults.
+func NewTransport() *Transport {
+	return &Transport{
+		Dialer:          &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second},
+		MaxIdlePerHost:  256,
+		IdleTimeout:     90 * time.Second,
+		ReadBufferSize:  32 << 10,
+		WriteBufferSize: 16 << 10,
+	}
+}
+
+// NewClient is the client providers use: this transport, or net/http's when
+// the environment configures a proxy. Redirects are never followed: a
+// provider API does not redirect, and following one would replay the
+// request and its key somewhere unexpected.
+func NewClient(fallback http.RoundTripper) *http.Client {
+	var rt http.RoundTripper = NewTransport()
+	for _, v := range []string{"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"} {
+		if os.Getenv(v) != "" {
+			rt = fallback
+		}
+	}
+	return &http.Client{
+		Transport:     rt,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+type conn struct {
+	net.Conn
+	key    string
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	idleAt time.Time
+}
+
+// longAgo is a deadline in the past: setting it unblocks pending I/O at once.
+var longAgo = time.Unix(1, 0)
+
+// RoundTrip sends req and returns the response; its body must be closed
+// (fully read first, for the connection to be reused).
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		closeBody(req)
+		return nil, errors.New("upstream: unsupported URL scheme " + req.URL.Scheme)
+	}
+	key := req.URL.Scheme + "://" + hostPort(req.URL)
+	for attempt := 0; ; attempt++ {
+		c, reused := t.get(key)
+		if c == nil {
+			var err error
+			if c, err = t.dial(req.Context(), req.URL.Scheme, key); err != nil {
+				closeBody(req)
+				return nil, err
+			}
+		}
+		resp, err := t.exchange(req, c)
+		if err == nil {
+			return resp, nil
+		}
+		// A kept-alive connection the server closed while idle fails before
+		// the server read anything: the request is safe to send once more.
+		if reused && attempt == 0 && staleConn(err) && req.Context().Err() == nil && rewind(req) {
+			continue
+		}
+		closeBody(req)
+		if ctxErr := req.Context().Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		return nil, err
+	}
+}
+
+func (t *Transport) exchange(req *http.Request, c *conn) (*http.Response, error) {
+	// Blocking reads and writes end when the request's context does.
+	stop := context.AfterFunc(req.Context(), func() { _ = c.SetDeadline(longAgo) })
+	if err := req.Write(c.bw); err != nil {
+		stop()
+		c.Close()
+		return nil, err
+	}
+	if err := c.bw.Flush(); err != nil {
+		stop()
+		c.Close()
+		return nil, err
+	}
+	resp, err := http.ReadResponse(c.br, req)
+	if err != nil {
+		stop()
+		c.Close()
+		return nil, err
+	}
+	resp.Body = &body{ReadCloser: resp.Body, c: c, t: t, stop: stop, reuse: !resp.Close && !req.Close,
+		atEOF: resp.Body == http.NoBody}
+	return resp, nil
+}
+
+// body returns its connection to the pool once read to the end and closed.
+type body struct {
+	io.ReadCloser
+	c      *conn
+	t      *Transport
+	stop   func() bool
+	reuse  bool
+	atEOF  bool
+	closed bool
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.atEOF = true
+	}
+	return n, err
+}
+
+func (b *body) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	err := b.ReadCloser.Close()
+	// stop reports false when the context already fired and poisoned the deadline.
+	if b.stop() && b.atEOF && b.reuse && b.c.br.Buffered() == 0 {
+		b.t.put(b.c)
+	} else {
+		b.c.Close()
+	}
+	return err
+}
+
+func (t *Transport) dial(ctx context.Context, scheme, key string) (*conn, error) {
+	addr := key[len(scheme)+3:]
+	var nc net.Conn
+	var err error
+	if scheme == "https" {
+		cfg := t.TLSConfig.Clone()
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName, _, _ = net.SplitHostPort(addr)
+		}
+		cfg.NextProtos = []string{"http/1.1"}
+		nc, err = (&tls.Dialer{NetDialer: t.Dialer, Config: cfg}).DialContext(ctx, "tcp", addr)
+	} else {
+		nc, err = t.Dialer.DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &conn{Conn: nc, key: key,
+		br: bufio.NewReaderSize(nc, t.ReadBufferSize), bw: bufio.NewWriterSize(nc, t.WriteBufferSize)}, nil
+}
+
+// get takes the most recently used idle connection (it is the least likely
+// to have been closed by the server).
+func (t *Transport) get(key string) (*conn, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	list := t.idle[key]
+	for len(list) > 0 {
+		c := list[len(list)-1]
+		list = list[:len(list)-1]
+		t.idle[key] = list
+		if time.Since(c.idleAt) < t.IdleTimeout {
+			_ = c.SetDeadline(time.Time{})
+			return c, true
+		}
+		c.Close()
+	}
+	return nil, false
+}
+
+func (t *Transport) put(c *conn) {
+	c.idleAt = time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.idle == nil {
+		t.idle = map[string][]*conn{}
+	}
+	list := t.idle[c.key]
+	// Drop connections idle too long (oldest first) while we are here.
+	for len(list) > 0 && time.Since(list[0].idleAt) >= t.IdleTimeout {
+		list[0].Close()
+		list = list[1:]
+	}
+	if len(list) >= t.MaxIdlePerHost {
+		c.Close()
+		t.idle[c.key] = list
+		return
+	}
+	t.idle[c.key] = append(list, c)
+}
+
+// CloseIdleConnections closes every pooled connection.
+func (t *Transport) CloseIdleConnections() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, list := range t.idle {
+		for _, c := range list {
+			c.Close()
+		}
+		delete(t.idle, k)
+	}
+}
+
+func staleConn(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// rewind makes the request body readable again for a retry.
+func rewind(req *http.Request) bool {
+	if req.Body == nil || req.Body == http.NoBody {
+		return true
+	}
+	if req.GetBody == nil {
+		return false
+	}
+	b, err := req.GetBody()
+	if err != nil {
+		return false
+	}
+	req.Body = b
+	return true
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+// hostPort is the dial address of u, with the scheme's default port.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
