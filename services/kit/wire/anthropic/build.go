@@ -83,7 +83,11 @@ func BuildRequestWithOptions(r *inferencev1.ChatRequest, model string, opts Buil
 	if defaultMax <= 0 {
 		defaultMax = DefaultMaxTokens
 	}
-	buildThinking(r.GetReasoning(), r.GetSampling().MaxTokens, defaultMax, opts.AdaptiveThinking, &w)
+	var clientMax *int32
+	if s := r.GetSampling(); s != nil {
+		clientMax = s.MaxTokens
+	}
+	buildThinking(r.GetReasoning(), clientMax, defaultMax, opts.AdaptiveThinking, &w)
 	if user := r.GetUser(); user != "" {
 		w.Metadata = &Metadata{UserID: user}
 	} else if user := r.GetMetadata()["user_id"]; user != "" {

@@ -1,6 +1,7 @@
 package anthropic
 
 import (
+	"strconv"
 	"unicode/utf8"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
@@ -56,3 +57,12 @@ func partsSize(parts []*inferencev1.ContentPart) (chars, tokens int64) {
 }
 
 func runes(s string) int64 { return int64(utf8.RuneCountInString(s)) }
+
+// EncodeCountTokensResponse writes the POST /v1/messages/count_tokens
+// answer, {"input_tokens":N}.
+func EncodeCountTokensResponse(inputTokens int64) []byte {
+	b := make([]byte, 0, 40)
+	b = append(b, `{"input_tokens":`...)
+	b = strconv.AppendInt(b, inputTokens, 10)
+	return append(b, '}')
+}

@@ -86,7 +86,8 @@ func scanTopLevel(body []byte, set func(key, val []byte)) error {
 // provider of another dialect does not see it.
 //
 // The returned request keeps body as Source.OriginalBody without copying it:
-// the caller must not modify body afterwards.
+// the caller must not modify body afterwards. Source.Headers is left for the
+// caller to fill, with SourceHeaders.
 func DecodeRequest(body []byte) (*inferencev1.ChatRequest, error) {
 	return decodeBody(body, false)
 }

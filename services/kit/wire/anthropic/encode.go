@@ -13,7 +13,12 @@ import (
 // answer per request, so only the first choice is written. Reasoning parts
 // become thinking blocks (redacted_thinking when only opaque content is
 // known), text parts text blocks, and tool calls tool_use blocks after them.
+// A response whose Raw is already an Anthropic body (a same-dialect
+// provider) is returned as is.
 func EncodeResponse(r *inferencev1.ChatResponse, model string) []byte {
+	if r.GetRawDialect() == inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES && len(r.GetRaw()) > 0 {
+		return r.GetRaw()
+	}
 	var choice *inferencev1.Choice
 	if cs := r.GetChoices(); len(cs) > 0 {
 		choice = cs[0]

@@ -45,6 +45,18 @@ func TestEncodeResponse(t *testing.T) {
 	}
 }
 
+func TestEncodeResponseForwardsRawBody(t *testing.T) {
+	raw := []byte(`{"id":"msg_1","type":"message"}`)
+	r := &inferencev1.ChatResponse{Id: "other", Raw: raw, RawDialect: inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES}
+	if got := EncodeResponse(r, "m"); string(got) != string(raw) {
+		t.Errorf("got %s", got)
+	}
+	r.RawDialect = inferencev1.Dialect_DIALECT_OPENAI_CHAT
+	if got := EncodeResponse(r, "m"); string(got) == string(raw) {
+		t.Error("a raw body of another dialect must be re-encoded")
+	}
+}
+
 func TestEncodeResponseEmptyAndGeneratedIDs(t *testing.T) {
 	var m map[string]any
 	if err := json.Unmarshal(EncodeResponse(&inferencev1.ChatResponse{}, "m"), &m); err != nil {

@@ -83,13 +83,13 @@ func TestParseError(t *testing.T) {
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for v, want := range map[string]time.Duration{
-		"":                                0,
-		"30":                              30 * time.Second,
-		" 0.5 ":                           500 * time.Millisecond,
-		"-1":                              0,
-		"NaN":                             0,
-		"soon":                            0,
-		"999999999":                       0,
+		"":          0,
+		"30":        30 * time.Second,
+		" 0.5 ":     500 * time.Millisecond,
+		"-1":        0,
+		"NaN":       0,
+		"soon":      0,
+		"999999999": 0,
 		now.Add(90 * time.Second).Format(http.TimeFormat): 90 * time.Second,
 		now.Add(-time.Minute).Format(http.TimeFormat):     0,
 	} {

@@ -66,10 +66,3 @@ func appendKey(dst []byte, key string) []byte {
 	dst = append(dst, key...)
 	return append(dst, '"', ':')
 }
-
-func appendNullableString(dst []byte, s string) []byte {
-	if s == "" {
-		return append(dst, "null"...)
-	}
-	return appendString(dst, s)
-}

@@ -1,9 +1,6 @@
 package anthropic
 
-import (
-	"strconv"
-	"time"
-)
+import "time"
 
 // EncodeModelList writes GET /v1/models in Anthropic's shape: one "model"
 // object per id (display_name is the id), all created at created (Unix
@@ -32,14 +29,5 @@ func EncodeModelList(ids []string, created int64) []byte {
 	} else {
 		b = append(b, `null,"last_id":null`...)
 	}
-	return append(b, '}')
-}
-
-// EncodeCountTokensResponse writes the POST /v1/messages/count_tokens
-// answer, {"input_tokens":N}.
-func EncodeCountTokensResponse(inputTokens int64) []byte {
-	b := make([]byte, 0, 40)
-	b = append(b, `{"input_tokens":`...)
-	b = strconv.AppendInt(b, inputTokens, 10)
 	return append(b, '}')
 }

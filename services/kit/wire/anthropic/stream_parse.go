@@ -47,8 +47,10 @@ const maxBlockIndex = 1 << 16
 // which other dialects' encoders skip.
 func (p *StreamParser) Parse(event string, data []byte) ([]*inferencev1.ChatChunk, error) {
 	var ev StreamEvent
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotEvent, err)
+	if !(event == "content_block_delta" && scanBlockDelta(data, &ev)) {
+		if err := json.Unmarshal(data, &ev); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNotEvent, err)
+		}
 	}
 	if event == "" {
 		event = ev.Type
@@ -124,7 +126,9 @@ func (p *StreamParser) blockStart(ev *StreamEvent, c *inferencev1.ChatChunk) err
 	default:
 		return nil // redacted_thinking, server tool blocks: no canonical delta
 	}
-	c.Deltas = []*inferencev1.ChoiceDelta{d}
+	if d.Text != "" || d.Reasoning != "" || d.ReasoningSignature != "" || d.ToolCalls != nil {
+		c.Deltas = []*inferencev1.ChoiceDelta{d}
+	}
 	return nil
 }
 
@@ -203,3 +207,38 @@ func streamError(e *ErrorDetail) *inferencev1.StreamError {
 	}
 	return out
 }
+
+// scanBlockDelta reads a content_block_delta event without reflection: it
+// is most of a stream's events. It reports false for anything unexpected,
+// and the caller falls back to encoding/json.
+func scanBlockDelta(data []byte, ev *StreamEvent) bool {
+	var top [3][]byte
+	if readObjectMembers(data, blockDeltaKeys, top[:]) != nil || string(top[0]) != `"content_block_delta"` ||
+		!present(top[1]) || !present(top[2]) {
+		return false
+	}
+	index, err := readInt32(top[1])
+	if err != nil {
+		return false
+	}
+	var d [5][]byte
+	if readObjectMembers(top[2], deltaKeys, d[:]) != nil || !present(d[0]) {
+		return false
+	}
+	delta := &StreamDelta{}
+	for i, dst := range [...]*string{&delta.Type, &delta.Text, &delta.PartialJSON, &delta.Thinking, &delta.Signature} {
+		if !present(d[i]) {
+			continue
+		}
+		if *dst, err = readString(d[i]); err != nil {
+			return false
+		}
+	}
+	ev.Type, ev.Index, ev.Delta = "content_block_delta", int(index), delta
+	return true
+}
+
+var (
+	blockDeltaKeys = []string{"type", "index", "delta"}
+	deltaKeys      = []string{"type", "text", "partial_json", "thinking", "signature"}
+)

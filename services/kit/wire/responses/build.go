@@ -1,6 +1,7 @@
 package responses
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
@@ -81,7 +82,19 @@ func BuildRequest(r *inferencev1.ChatRequest, model string) ([]byte, error) {
 			w.Include = []string{"reasoning.encrypted_content"}
 		}
 	}
-	return json.Marshal(&w)
+	return marshal(&w)
+}
+
+// marshal is json.Marshal without HTML escaping, so schemas and texts
+// reach the provider as the client wrote them.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
 }
 
 // reasoningEffort picks the Responses effort for a canonical reasoning
@@ -224,7 +237,7 @@ func toolOutput(content []*inferencev1.ContentPart, at func(int) string) (json.R
 			parts = append(parts, wp)
 		}
 	}
-	return json.Marshal(parts)
+	return marshal(parts)
 }
 
 // appendAssistantItems writes an assistant turn: OpenAI reasoning to resume,
@@ -265,7 +278,7 @@ func appendAssistantItems(items []wireInputItem, m *inferencev1.Message, at func
 // Completions API leaves reasoning out of history.
 func reasoningItem(rp *inferencev1.ReasoningPart) (wireInputItem, bool) {
 	token := firstNonEmpty(rp.GetEncryptedContent(), rp.GetSignature())
-	if !strings.HasPrefix(token, "gAAAA") {
+	if !isOpenAIReasoningToken(token) {
 		return wireInputItem{}, false
 	}
 	summary := []wireSummary{}
@@ -274,6 +287,10 @@ func reasoningItem(rp *inferencev1.ReasoningPart) (wireInputItem, bool) {
 	}
 	return wireInputItem{Type: "reasoning", Summary: &summary, EncryptedContent: token}, true
 }
+
+// isOpenAIReasoningToken reports whether an opaque reasoning token is
+// OpenAI's encrypted_content: a Fernet token, which always starts "gAAAA".
+func isOpenAIReasoningToken(s string) bool { return strings.HasPrefix(s, "gAAAA") }
 
 // defaultParameters is the schema of a function that takes no arguments.
 var defaultParameters = json.RawMessage(`{"type":"object","properties":{}}`)
@@ -293,7 +310,7 @@ func buildTool(t *inferencev1.Tool) (json.RawMessage, error) {
 		}
 		ft.Parameters = json.RawMessage(p)
 	}
-	return json.Marshal(&ft)
+	return marshal(&ft)
 }
 
 func buildToolChoice(tc *inferencev1.ToolChoice) json.RawMessage {

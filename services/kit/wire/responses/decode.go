@@ -190,7 +190,7 @@ func (d *decoder) decode(f *requestFields) (*inferencev1.ChatRequest, error) {
 		}
 		r.Messages = append(r.Messages, msgs...)
 	}
-	if len(r.Messages) == 0 && !present(f.previousResponseID) && !present(f.conversation) && !present(f.prompt) {
+	if !present(f.input) && len(r.Messages) == 0 && !present(f.previousResponseID) && !present(f.conversation) && !present(f.prompt) {
 		return nil, inField("input", errRequired)
 	}
 	if present(f.toolChoice) {

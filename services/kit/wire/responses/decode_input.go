@@ -191,6 +191,11 @@ func (d *decoder) decodeMessageItem(f *itemFields, at loc, out *[]*inferencev1.M
 // decodeReasoningItem keeps the model's reasoning with the assistant turn:
 // readable text (reasoning_text content, else the summaries) and the opaque
 // encrypted_content OpenAI needs to resume it.
+//
+// Reasoning from providers of other dialects reaches Responses clients the
+// same way (thinking text as the summary, its signature as
+// encrypted_content), so a token that is not OpenAI's, next to text, is
+// read back as that signature.
 func (d *decoder) decodeReasoningItem(f *itemFields, at loc, out *[]*inferencev1.Message) error {
 	rp := &inferencev1.ReasoningPart{}
 	var err error
@@ -210,6 +215,11 @@ func (d *decoder) decodeReasoningItem(f *itemFields, at loc, out *[]*inferencev1
 	rp.Text = content
 	if rp.Text == "" {
 		rp.Text = summary
+	}
+	if rp.Text != "" && rp.EncryptedContent != "" && !isOpenAIReasoningToken(rp.EncryptedContent) {
+		// Not OpenAI's: the signature of another provider's thinking that
+		// the encoders handed out as encrypted_content, coming back.
+		rp.Signature, rp.EncryptedContent = rp.EncryptedContent, ""
 	}
 	if rp.Text == "" && rp.EncryptedContent == "" {
 		return nil

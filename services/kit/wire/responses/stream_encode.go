@@ -38,6 +38,7 @@ type StreamEncoder struct {
 	frames []Frame
 
 	started, finished, raw bool
+	truncated              bool // the model stopped early: the last item is incomplete
 	items                  []*outItem
 	message, reasoning     int // index of the open message / reasoning item, or -1
 	calls                  []openCall
@@ -115,8 +116,9 @@ func (e *StreamEncoder) Finish() []Frame {
 		return e.failFrames("server_error", "the provider's stream ended before the response completed")
 	}
 	e.start(nil)
-	e.closeAll()
 	status, incomplete := terminalStatus(e.finish)
+	e.truncated = status == "incomplete"
+	e.closeAll()
 	if status == "failed" {
 		return e.failFrames(errGenerationFailed.code, errGenerationFailed.message)
 	}
@@ -250,11 +252,15 @@ func (e *StreamEncoder) addItem(it *outItem) int {
 func (e *StreamEncoder) itemDone(n int) {
 	it := e.items[n]
 	it.open = false
+	status := "completed"
+	if e.truncated && n == len(e.items)-1 {
+		status = "incomplete"
+	}
 	b := e.begin("response.output_item.done", 160+len(it.text)+len(it.opaque))
 	b = append(b, `,"output_index":`...)
 	b = strconv.AppendInt(b, int64(n), 10)
 	b = append(b, `,"item":`...)
-	b = appendItem(b, it, "completed")
+	b = appendItem(b, it, status)
 	e.push("response.output_item.done", append(b, '}'))
 }
 

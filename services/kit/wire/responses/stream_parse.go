@@ -54,7 +54,7 @@ func NewStreamParser() *StreamParser { return &StreamParser{} }
 // eventFields are the members of an event's data the parser reads.
 type eventFields struct {
 	typ, delta, itemID, outputIndex, summaryIndex, item, response []byte
-	arguments, code, message, errObj                               []byte
+	arguments, code, message, errObj                              []byte
 }
 
 func (f *eventFields) set(key, v []byte) {
@@ -85,8 +85,12 @@ func (f *eventFields) set(key, v []byte) {
 }
 
 // Parse reads one event: its SSE name (may be empty when the stream only
-// has data lines; the data's "type" is used then) and its data.
+// has data lines; the data's "type" is used then) and its data. A "[DONE]"
+// sentinel yields no chunk.
 func (p *StreamParser) Parse(event string, data []byte) ([]*inferencev1.ChatChunk, error) {
+	if string(data) == "[DONE]" {
+		return nil, nil // a Chat Completions habit some compatible servers keep
+	}
 	var f eventFields
 	if err := scanTopLevel(data, f.set); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotEvent, err)
