@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"google.golang.org/grpc"
 
@@ -35,7 +34,8 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	var common serve.CommonFlags
 	common.Register(fs, "127.0.0.1:7100", "127.0.0.1:9100")
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP facade listen address (OpenAI-compatible API)")
-	dataDir := fs.String("data-dir", filepath.Join(os.TempDir(), "tollgate", "telemetry"), "telemetry spool directory")
+	dataDir := fs.String("data-dir", telemetry.DefaultDataDir(), "telemetry spool directory")
+	deltaDir := fs.String("delta-dir", "", "root of the Delta tables (default: delta/ beside the spool directory; \"off\" disables the lake export)")
 	if err := serve.Parse(fs, args); err != nil {
 		return err
 	}
@@ -46,11 +46,12 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	ic := inproc.WithInterceptors(env.Intercept.Unary, env.Intercept.Stream)
 
 	// Started first, stopped last: the telemetry spool outlives the sink that flushes into it.
-	telemetrySrv, closeTelemetry, err := telemetry.NewServerForEmbedding(*dataDir, env.Log, env.Registry)
+	telemetrySrv, err := telemetry.StartPipeline(env.Life, telemetry.PipelineOptions{
+		DataDir: *dataDir, DeltaDir: telemetry.ResolveDeltaDir(*deltaDir, *dataDir)}, env.Log, env.Registry)
 	if err != nil {
+		env.Life.Stop(common.Grace)
 		return fmt.Errorf("tollgate: telemetry: %w", err)
 	}
-	env.Life.OnStop("telemetry-spool", func(context.Context) error { return closeTelemetry() })
 
 	authzSrv := authz.NewServer(env.Config, env.Log, env.Registry)
 	quotaSrv := quota.NewServer(env.Config, env.Log, env.Registry, nil)

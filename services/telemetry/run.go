@@ -31,6 +31,7 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	var common serve.CommonFlags
 	common.Register(fs, DefaultGRPCAddr, DefaultAdminAddr)
 	dataDir := fs.String("data-dir", DefaultDataDir(), "directory of the event spool (must be on durable storage in production)")
+	deltaDir := fs.String("delta-dir", "", "root of the Delta tables (default: delta/ beside the spool directory; \"off\" disables the lake export)")
 	if err := serve.Parse(fs, args); err != nil {
 		return err
 	}
@@ -38,19 +39,30 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, closeSpool, err := NewServerForEmbedding(*dataDir, env.Log, env.Registry)
+	// Registered before the gRPC server, so the pipeline stops after
+	// in-flight ingests have drained (stop steps run in reverse).
+	srv, err := StartPipeline(env.Life, PipelineOptions{DataDir: *dataDir, DeltaDir: ResolveDeltaDir(*deltaDir, *dataDir)}, env.Log, env.Registry)
 	if err != nil {
 		env.Life.Stop(common.Grace)
 		return err
 	}
-	// Registered before the gRPC server, so it runs after in-flight ingests
-	// have drained (stop steps run in reverse).
-	env.Life.OnStop("spool", func(context.Context) error { return closeSpool() })
 	if err := env.ServeGRPC(func(s *grpc.Server) { telemetryv1.RegisterTelemetryServiceServer(s, srv) }); err != nil {
 		env.Life.Stop(common.Grace)
 		return err
 	}
 	return env.Wait(ctx)
+}
+
+// ResolveDeltaDir applies the --delta-dir default ("" = beside the spool) and "off".
+func ResolveDeltaDir(flagValue, dataDir string) string {
+	switch flagValue {
+	case "":
+		return DefaultDeltaDir(dataDir)
+	case "off":
+		return ""
+	default:
+		return flagValue
+	}
 }
 
 // NewServerForEmbedding opens the spool in dataDir and builds a Server on it,
