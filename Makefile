@@ -21,7 +21,7 @@ GOFLAGS_TEST ?=
 
 export PATH := $(TOOLBIN):$(PATH)
 
-.PHONY: tools generate check lint breaking drift vet build run test test-unit test-e2e bench clean e2e-deps
+.PHONY: tools generate check lint breaking drift vet fmt build run test test-unit test-e2e bench clean e2e-deps test-deps
 
 ## tools: install pinned buf, protoc plugins and googleapis protos into .tools/
 tools: $(BUF) $(TOOLS)/googleapis/google/api/httpbody.proto
@@ -46,7 +46,10 @@ generate: tools
 	$(BUF) generate
 
 ## check: regenerate and fail on drift, lint, breaking-change check against main, go vet, GOWORK=off builds
-check: drift lint breaking vet
+check: drift lint breaking fmt vet
+
+fmt:
+	@out=$$(gofmt -l services e2e); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 drift: generate
 	@if [ -n "$$(git status --porcelain -- gen)" ]; then \
@@ -87,8 +90,14 @@ run:
 ## test: unit, integration and e2e tests (installs the npm SDKs the e2e suite drives)
 test: test-unit test-e2e
 
-test-unit:
+test-unit: test-deps
 	for m in $(SERVICE_MODULES) gen; do (cd $$m && go test $(GOFLAGS_TEST) ./...); done
+
+# Test-only readers and servers: chdb (an independent Delta reader, npm) and
+# Debian's clickhouse-server (the hot store's integration tests).
+CHDB_READER := services/telemetry/delta/testdata/chdb-reader
+test-deps:
+	@[ -d $(CHDB_READER)/node_modules/chdb ] || npm install --no-save --no-audit --no-fund --silent --prefix $(CHDB_READER) >/dev/null
 
 e2e-deps:
 	cd e2e/node && npm ci --no-audit --no-fund --silent
