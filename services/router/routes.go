@@ -1,9 +1,6 @@
 package router
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -79,7 +76,7 @@ func (c *routeCache) compile(snap *config.Snapshot) *routeTable {
 		r := &route{ep: ep}
 		for j := range ep.ServedEntities {
 			se := &ep.ServedEntities[j]
-			id := servedEntityID(ep.Name, se)
+			id := config.ServedEntityID(ep.Name, se)
 			r.entities = append(r.entities, &entity{se: se, id: id, breaker: c.breakerFor(ep.Name, se.Name, id), endpoint: ep.Name})
 			r.total += se.TrafficPercentage
 		}
@@ -106,14 +103,6 @@ func (c *routeCache) breakerFor(endpoint, name, id string) *gobreaker.TwoStepCir
 	})
 	c.breakers[id] = b
 	return b
-}
-
-// servedEntityID names a served entity's config version (secrets are
-// references, so hashing the config reveals nothing).
-func servedEntityID(endpoint string, se *config.ServedEntity) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%v\x00%v", endpoint, se.Name, se.Provider, se.Model, se.BaseURL, se.TrafficPercentage, se.APIKey, se.Headers)
-	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // plan orders the served entities to try: one chosen by traffic split, then

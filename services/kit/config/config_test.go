@@ -122,3 +122,16 @@ func TestDeployExampleConfigIsValid(t *testing.T) {
 		t.Fatalf("deploy/local/example.yaml: %v", err)
 	}
 }
+
+func TestServedEntityIDChangesWithConfig(t *testing.T) {
+	se := ServedEntity{Name: "a", Provider: ProviderFake, Model: "m", TrafficPercentage: 100}
+	id := ServedEntityID("ep", &se)
+	if id != ServedEntityID("ep", &se) || len(id) != 16 {
+		t.Fatalf("id %q is not stable", id)
+	}
+	changed := se
+	changed.Model = "m2"
+	if ServedEntityID("ep", &changed) == id || ServedEntityID("other", &se) == id {
+		t.Fatal("id did not change with the configuration")
+	}
+}
