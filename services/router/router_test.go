@@ -239,10 +239,11 @@ func newFixture(t *testing.T, limitedEndpoint string) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{adapter: &stubAdapter{}, usage: &recordingSink{}}
+	reg := prometheus.NewRegistry()
 	svc := NewService(Deps{
 		Config: store, Policy: decider, Limiter: denyingLimiter{limitedEndpoint},
 		Adapter: provideradapterv1.NewProviderAdapterServiceClient(inproc.New(&provideradapterv1.ProviderAdapterService_ServiceDesc, f.adapter)),
-		Usage:   f.usage, Log: log, Registry: prometheus.NewRegistry(),
+		Usage:   f.usage, Log: log, Registry: reg, Gatherer: reg,
 	})
 	h, err := facade.New(ctx, svc, facade.Options{MaxBodyBytes: func() int64 { return 1 << 20 }, Ready: svc.Ready, Log: log})
 	if err != nil {

@@ -47,6 +47,8 @@ type Deps struct {
 	Usage    UsageSink
 	Log      *slog.Logger
 	Registry prometheus.Registerer
+	// Gatherer serves GET /api/2.0/serving-endpoints/{name}/metrics.
+	Gatherer prometheus.Gatherer
 }
 
 // Service implements routerv1.RouterServiceServer.

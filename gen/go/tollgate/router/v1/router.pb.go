@@ -1161,6 +1161,98 @@ func (x *ListAnthropicModelsResponse) GetBody() *httpbody.HttpBody {
 	return nil
 }
 
+// GetEndpointMetricsRequest names the endpoint.
+type GetEndpointMetricsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name of the endpoint.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEndpointMetricsRequest) Reset() {
+	*x = GetEndpointMetricsRequest{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEndpointMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEndpointMetricsRequest) ProtoMessage() {}
+
+func (x *GetEndpointMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEndpointMetricsRequest.ProtoReflect.Descriptor instead.
+func (*GetEndpointMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GetEndpointMetricsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// GetEndpointMetricsResponse carries Prometheus text.
+type GetEndpointMetricsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Body is the metrics text (text/plain; version=0.0.4).
+	Body          *httpbody.HttpBody `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEndpointMetricsResponse) Reset() {
+	*x = GetEndpointMetricsResponse{}
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEndpointMetricsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEndpointMetricsResponse) ProtoMessage() {}
+
+func (x *GetEndpointMetricsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEndpointMetricsResponse.ProtoReflect.Descriptor instead.
+func (*GetEndpointMetricsResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetEndpointMetricsResponse) GetBody() *httpbody.HttpBody {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
 // ChatRequest is a canonical chat call.
 type ChatRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1178,7 +1270,7 @@ type ChatRequest struct {
 
 func (x *ChatRequest) Reset() {
 	*x = ChatRequest{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[24]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1190,7 +1282,7 @@ func (x *ChatRequest) String() string {
 func (*ChatRequest) ProtoMessage() {}
 
 func (x *ChatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[24]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1203,7 +1295,7 @@ func (x *ChatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRequest.ProtoReflect.Descriptor instead.
 func (*ChatRequest) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{24}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ChatRequest) GetEndpointName() string {
@@ -1247,7 +1339,7 @@ type ChatResponse struct {
 
 func (x *ChatResponse) Reset() {
 	*x = ChatResponse{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[25]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1259,7 +1351,7 @@ func (x *ChatResponse) String() string {
 func (*ChatResponse) ProtoMessage() {}
 
 func (x *ChatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[25]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1272,7 +1364,7 @@ func (x *ChatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatResponse.ProtoReflect.Descriptor instead.
 func (*ChatResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{25}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ChatResponse) GetResponse() *v1.ChatResponse {
@@ -1306,7 +1398,7 @@ type ChatStreamRequest struct {
 
 func (x *ChatStreamRequest) Reset() {
 	*x = ChatStreamRequest{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[26]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1318,7 +1410,7 @@ func (x *ChatStreamRequest) String() string {
 func (*ChatStreamRequest) ProtoMessage() {}
 
 func (x *ChatStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[26]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1331,7 +1423,7 @@ func (x *ChatStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatStreamRequest.ProtoReflect.Descriptor instead.
 func (*ChatStreamRequest) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{26}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ChatStreamRequest) GetEndpointName() string {
@@ -1373,7 +1465,7 @@ type ChatStreamResponse struct {
 
 func (x *ChatStreamResponse) Reset() {
 	*x = ChatStreamResponse{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[27]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1385,7 +1477,7 @@ func (x *ChatStreamResponse) String() string {
 func (*ChatStreamResponse) ProtoMessage() {}
 
 func (x *ChatStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[27]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1398,7 +1490,7 @@ func (x *ChatStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatStreamResponse.ProtoReflect.Descriptor instead.
 func (*ChatStreamResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{27}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ChatStreamResponse) GetChunk() *v1.ChatChunk {
@@ -1423,7 +1515,7 @@ type EmbedRequest struct {
 
 func (x *EmbedRequest) Reset() {
 	*x = EmbedRequest{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[28]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1435,7 +1527,7 @@ func (x *EmbedRequest) String() string {
 func (*EmbedRequest) ProtoMessage() {}
 
 func (x *EmbedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[28]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1448,7 +1540,7 @@ func (x *EmbedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EmbedRequest.ProtoReflect.Descriptor instead.
 func (*EmbedRequest) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{28}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *EmbedRequest) GetEndpointName() string {
@@ -1485,7 +1577,7 @@ type EmbedResponse struct {
 
 func (x *EmbedResponse) Reset() {
 	*x = EmbedResponse{}
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[29]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1497,7 +1589,7 @@ func (x *EmbedResponse) String() string {
 func (*EmbedResponse) ProtoMessage() {}
 
 func (x *EmbedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_router_v1_router_proto_msgTypes[29]
+	mi := &file_tollgate_router_v1_router_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1510,7 +1602,7 @@ func (x *EmbedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EmbedResponse.ProtoReflect.Descriptor instead.
 func (*EmbedResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{29}
+	return file_tollgate_router_v1_router_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *EmbedResponse) GetResponse() *v1.EmbeddingsResponse {
@@ -1582,6 +1674,10 @@ const file_tollgate_router_v1_router_proto_rawDesc = "" +
 	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\x1c\n" +
 	"\x1aListAnthropicModelsRequest\"G\n" +
 	"\x1bListAnthropicModelsResponse\x12(\n" +
+	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"/\n" +
+	"\x19GetEndpointMetricsRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"F\n" +
+	"\x1aGetEndpointMetricsResponse\x12(\n" +
 	"\x04body\x18\x01 \x01(\v2\x14.google.api.HttpBodyR\x04body\"\xb5\x02\n" +
 	"\vChatRequest\x12#\n" +
 	"\rendpoint_name\x18\x01 \x01(\tR\fendpointName\x12<\n" +
@@ -1612,7 +1708,7 @@ const file_tollgate_router_v1_router_proto_rawDesc = "" +
 	"\rEmbedResponse\x12E\n" +
 	"\bresponse\x18\x01 \x01(\v2).tollgate.inference.v1.EmbeddingsResponseR\bresponse\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId2\xc4\x16\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId2\xf3\x17\n" +
 	"\rRouterService\x12\xa8\x02\n" +
 	"\x14CreateChatCompletion\x12/.tollgate.router.v1.CreateChatCompletionRequest\x1a0.tollgate.router.v1.CreateChatCompletionResponse\"\xaa\x01\x82\xd3\xe4\x93\x02\xa3\x01:\x04bodyZ):\x04bodyb\x04body\"\x1b/mlflow/v1/chat/completionsZ):\x04bodyb\x04body\"\x1b/openai/v1/chat/completionsZ):\x04bodyb\x04body\"\x1b/cursor/v1/chat/completionsb\x04body\"\x14/v1/chat/completions0\x01\x12\xd8\x01\n" +
 	"\x0fCreateEmbedding\x12*.tollgate.router.v1.CreateEmbeddingRequest\x1a+.tollgate.router.v1.CreateEmbeddingResponse\"l\x82\xd3\xe4\x93\x02f:\x04bodyZ#:\x04bodyb\x04body\"\x15/mlflow/v1/embeddingsZ#:\x04bodyb\x04body\"\x15/openai/v1/embeddingsb\x04body\"\x0e/v1/embeddings\x12\xab\x01\n" +
@@ -1627,7 +1723,8 @@ const file_tollgate_router_v1_router_proto_rawDesc = "" +
 	"\x15StreamGenerateContent\x120.tollgate.router.v1.StreamGenerateContentRequest\x1a1.tollgate.router.v1.StreamGenerateContentResponse\"\x83\x01\x82\xd3\xe4\x93\x02}:\x04bodyZ::\x04bodyb\x04body\",/v1beta/models/{model}:streamGenerateContentb\x04body\"3/gemini/v1beta/models/{model}:streamGenerateContent0\x01\x12\xcf\x01\n" +
 	"\vCountTokens\x12&.tollgate.router.v1.CountTokensRequest\x1a'.tollgate.router.v1.CountTokensResponse\"o\x82\xd3\xe4\x93\x02i:\x04bodyZ0:\x04bodyb\x04body\"\"/v1beta/models/{model}:countTokensb\x04body\")/gemini/v1beta/models/{model}:countTokens\x12\xd4\x01\n" +
 	"\fEmbedContent\x12'.tollgate.router.v1.EmbedContentRequest\x1a(.tollgate.router.v1.EmbedContentResponse\"q\x82\xd3\xe4\x93\x02k:\x04bodyZ1:\x04bodyb\x04body\"#/v1beta/models/{model}:embedContentb\x04body\"*/gemini/v1beta/models/{model}:embedContent\x12\xf2\x01\n" +
-	"\x12BatchEmbedContents\x12-.tollgate.router.v1.BatchEmbedContentsRequest\x1a..tollgate.router.v1.BatchEmbedContentsResponse\"}\x82\xd3\xe4\x93\x02w:\x04bodyZ7:\x04bodyb\x04body\")/v1beta/models/{model}:batchEmbedContentsb\x04body\"0/gemini/v1beta/models/{model}:batchEmbedContents\x12I\n" +
+	"\x12BatchEmbedContents\x12-.tollgate.router.v1.BatchEmbedContentsRequest\x1a..tollgate.router.v1.BatchEmbedContentsResponse\"}\x82\xd3\xe4\x93\x02w:\x04bodyZ7:\x04bodyb\x04body\")/v1beta/models/{model}:batchEmbedContentsb\x04body\"0/gemini/v1beta/models/{model}:batchEmbedContents\x12\xac\x01\n" +
+	"\x12GetEndpointMetrics\x12-.tollgate.router.v1.GetEndpointMetricsRequest\x1a..tollgate.router.v1.GetEndpointMetricsResponse\"7\x82\xd3\xe4\x93\x021b\x04body\x12)/api/2.0/serving-endpoints/{name}/metrics\x12I\n" +
 	"\x04Chat\x12\x1f.tollgate.router.v1.ChatRequest\x1a .tollgate.router.v1.ChatResponse\x12]\n" +
 	"\n" +
 	"ChatStream\x12%.tollgate.router.v1.ChatStreamRequest\x1a&.tollgate.router.v1.ChatStreamResponse0\x01\x12L\n" +
@@ -1645,7 +1742,7 @@ func file_tollgate_router_v1_router_proto_rawDescGZIP() []byte {
 	return file_tollgate_router_v1_router_proto_rawDescData
 }
 
-var file_tollgate_router_v1_router_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_tollgate_router_v1_router_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_tollgate_router_v1_router_proto_goTypes = []any{
 	(*CreateChatCompletionRequest)(nil),   // 0: tollgate.router.v1.CreateChatCompletionRequest
 	(*CreateChatCompletionResponse)(nil),  // 1: tollgate.router.v1.CreateChatCompletionResponse
@@ -1671,87 +1768,92 @@ var file_tollgate_router_v1_router_proto_goTypes = []any{
 	(*BatchEmbedContentsResponse)(nil),    // 21: tollgate.router.v1.BatchEmbedContentsResponse
 	(*ListAnthropicModelsRequest)(nil),    // 22: tollgate.router.v1.ListAnthropicModelsRequest
 	(*ListAnthropicModelsResponse)(nil),   // 23: tollgate.router.v1.ListAnthropicModelsResponse
-	(*ChatRequest)(nil),                   // 24: tollgate.router.v1.ChatRequest
-	(*ChatResponse)(nil),                  // 25: tollgate.router.v1.ChatResponse
-	(*ChatStreamRequest)(nil),             // 26: tollgate.router.v1.ChatStreamRequest
-	(*ChatStreamResponse)(nil),            // 27: tollgate.router.v1.ChatStreamResponse
-	(*EmbedRequest)(nil),                  // 28: tollgate.router.v1.EmbedRequest
-	(*EmbedResponse)(nil),                 // 29: tollgate.router.v1.EmbedResponse
-	nil,                                   // 30: tollgate.router.v1.ChatRequest.UsageContextEntry
-	nil,                                   // 31: tollgate.router.v1.ChatStreamRequest.UsageContextEntry
-	(*httpbody.HttpBody)(nil),             // 32: google.api.HttpBody
-	(*v1.ChatRequest)(nil),                // 33: tollgate.inference.v1.ChatRequest
-	(*v1.ChatResponse)(nil),               // 34: tollgate.inference.v1.ChatResponse
-	(*v1.ChatChunk)(nil),                  // 35: tollgate.inference.v1.ChatChunk
-	(*v1.EmbeddingsRequest)(nil),          // 36: tollgate.inference.v1.EmbeddingsRequest
-	(*v1.EmbeddingsResponse)(nil),         // 37: tollgate.inference.v1.EmbeddingsResponse
+	(*GetEndpointMetricsRequest)(nil),     // 24: tollgate.router.v1.GetEndpointMetricsRequest
+	(*GetEndpointMetricsResponse)(nil),    // 25: tollgate.router.v1.GetEndpointMetricsResponse
+	(*ChatRequest)(nil),                   // 26: tollgate.router.v1.ChatRequest
+	(*ChatResponse)(nil),                  // 27: tollgate.router.v1.ChatResponse
+	(*ChatStreamRequest)(nil),             // 28: tollgate.router.v1.ChatStreamRequest
+	(*ChatStreamResponse)(nil),            // 29: tollgate.router.v1.ChatStreamResponse
+	(*EmbedRequest)(nil),                  // 30: tollgate.router.v1.EmbedRequest
+	(*EmbedResponse)(nil),                 // 31: tollgate.router.v1.EmbedResponse
+	nil,                                   // 32: tollgate.router.v1.ChatRequest.UsageContextEntry
+	nil,                                   // 33: tollgate.router.v1.ChatStreamRequest.UsageContextEntry
+	(*httpbody.HttpBody)(nil),             // 34: google.api.HttpBody
+	(*v1.ChatRequest)(nil),                // 35: tollgate.inference.v1.ChatRequest
+	(*v1.ChatResponse)(nil),               // 36: tollgate.inference.v1.ChatResponse
+	(*v1.ChatChunk)(nil),                  // 37: tollgate.inference.v1.ChatChunk
+	(*v1.EmbeddingsRequest)(nil),          // 38: tollgate.inference.v1.EmbeddingsRequest
+	(*v1.EmbeddingsResponse)(nil),         // 39: tollgate.inference.v1.EmbeddingsResponse
 }
 var file_tollgate_router_v1_router_proto_depIdxs = []int32{
-	32, // 0: tollgate.router.v1.CreateChatCompletionRequest.body:type_name -> google.api.HttpBody
-	32, // 1: tollgate.router.v1.CreateChatCompletionResponse.body:type_name -> google.api.HttpBody
-	32, // 2: tollgate.router.v1.CreateEmbeddingRequest.body:type_name -> google.api.HttpBody
-	32, // 3: tollgate.router.v1.CreateEmbeddingResponse.body:type_name -> google.api.HttpBody
-	32, // 4: tollgate.router.v1.ListModelsResponse.body:type_name -> google.api.HttpBody
-	32, // 5: tollgate.router.v1.CreateResponseRequest.body:type_name -> google.api.HttpBody
-	32, // 6: tollgate.router.v1.CreateResponseResponse.body:type_name -> google.api.HttpBody
-	32, // 7: tollgate.router.v1.CreateMessageRequest.body:type_name -> google.api.HttpBody
-	32, // 8: tollgate.router.v1.CreateMessageResponse.body:type_name -> google.api.HttpBody
-	32, // 9: tollgate.router.v1.CountMessageTokensRequest.body:type_name -> google.api.HttpBody
-	32, // 10: tollgate.router.v1.CountMessageTokensResponse.body:type_name -> google.api.HttpBody
-	32, // 11: tollgate.router.v1.GenerateContentRequest.body:type_name -> google.api.HttpBody
-	32, // 12: tollgate.router.v1.GenerateContentResponse.body:type_name -> google.api.HttpBody
-	32, // 13: tollgate.router.v1.StreamGenerateContentRequest.body:type_name -> google.api.HttpBody
-	32, // 14: tollgate.router.v1.StreamGenerateContentResponse.body:type_name -> google.api.HttpBody
-	32, // 15: tollgate.router.v1.CountTokensRequest.body:type_name -> google.api.HttpBody
-	32, // 16: tollgate.router.v1.CountTokensResponse.body:type_name -> google.api.HttpBody
-	32, // 17: tollgate.router.v1.EmbedContentRequest.body:type_name -> google.api.HttpBody
-	32, // 18: tollgate.router.v1.EmbedContentResponse.body:type_name -> google.api.HttpBody
-	32, // 19: tollgate.router.v1.BatchEmbedContentsRequest.body:type_name -> google.api.HttpBody
-	32, // 20: tollgate.router.v1.BatchEmbedContentsResponse.body:type_name -> google.api.HttpBody
-	32, // 21: tollgate.router.v1.ListAnthropicModelsResponse.body:type_name -> google.api.HttpBody
-	33, // 22: tollgate.router.v1.ChatRequest.request:type_name -> tollgate.inference.v1.ChatRequest
-	30, // 23: tollgate.router.v1.ChatRequest.usage_context:type_name -> tollgate.router.v1.ChatRequest.UsageContextEntry
-	34, // 24: tollgate.router.v1.ChatResponse.response:type_name -> tollgate.inference.v1.ChatResponse
-	33, // 25: tollgate.router.v1.ChatStreamRequest.request:type_name -> tollgate.inference.v1.ChatRequest
-	31, // 26: tollgate.router.v1.ChatStreamRequest.usage_context:type_name -> tollgate.router.v1.ChatStreamRequest.UsageContextEntry
-	35, // 27: tollgate.router.v1.ChatStreamResponse.chunk:type_name -> tollgate.inference.v1.ChatChunk
-	36, // 28: tollgate.router.v1.EmbedRequest.request:type_name -> tollgate.inference.v1.EmbeddingsRequest
-	37, // 29: tollgate.router.v1.EmbedResponse.response:type_name -> tollgate.inference.v1.EmbeddingsResponse
-	0,  // 30: tollgate.router.v1.RouterService.CreateChatCompletion:input_type -> tollgate.router.v1.CreateChatCompletionRequest
-	2,  // 31: tollgate.router.v1.RouterService.CreateEmbedding:input_type -> tollgate.router.v1.CreateEmbeddingRequest
-	4,  // 32: tollgate.router.v1.RouterService.ListModels:input_type -> tollgate.router.v1.ListModelsRequest
-	6,  // 33: tollgate.router.v1.RouterService.CreateResponse:input_type -> tollgate.router.v1.CreateResponseRequest
-	8,  // 34: tollgate.router.v1.RouterService.CreateMessage:input_type -> tollgate.router.v1.CreateMessageRequest
-	10, // 35: tollgate.router.v1.RouterService.CountMessageTokens:input_type -> tollgate.router.v1.CountMessageTokensRequest
-	22, // 36: tollgate.router.v1.RouterService.ListAnthropicModels:input_type -> tollgate.router.v1.ListAnthropicModelsRequest
-	12, // 37: tollgate.router.v1.RouterService.GenerateContent:input_type -> tollgate.router.v1.GenerateContentRequest
-	14, // 38: tollgate.router.v1.RouterService.StreamGenerateContent:input_type -> tollgate.router.v1.StreamGenerateContentRequest
-	16, // 39: tollgate.router.v1.RouterService.CountTokens:input_type -> tollgate.router.v1.CountTokensRequest
-	18, // 40: tollgate.router.v1.RouterService.EmbedContent:input_type -> tollgate.router.v1.EmbedContentRequest
-	20, // 41: tollgate.router.v1.RouterService.BatchEmbedContents:input_type -> tollgate.router.v1.BatchEmbedContentsRequest
-	24, // 42: tollgate.router.v1.RouterService.Chat:input_type -> tollgate.router.v1.ChatRequest
-	26, // 43: tollgate.router.v1.RouterService.ChatStream:input_type -> tollgate.router.v1.ChatStreamRequest
-	28, // 44: tollgate.router.v1.RouterService.Embed:input_type -> tollgate.router.v1.EmbedRequest
-	1,  // 45: tollgate.router.v1.RouterService.CreateChatCompletion:output_type -> tollgate.router.v1.CreateChatCompletionResponse
-	3,  // 46: tollgate.router.v1.RouterService.CreateEmbedding:output_type -> tollgate.router.v1.CreateEmbeddingResponse
-	5,  // 47: tollgate.router.v1.RouterService.ListModels:output_type -> tollgate.router.v1.ListModelsResponse
-	7,  // 48: tollgate.router.v1.RouterService.CreateResponse:output_type -> tollgate.router.v1.CreateResponseResponse
-	9,  // 49: tollgate.router.v1.RouterService.CreateMessage:output_type -> tollgate.router.v1.CreateMessageResponse
-	11, // 50: tollgate.router.v1.RouterService.CountMessageTokens:output_type -> tollgate.router.v1.CountMessageTokensResponse
-	23, // 51: tollgate.router.v1.RouterService.ListAnthropicModels:output_type -> tollgate.router.v1.ListAnthropicModelsResponse
-	13, // 52: tollgate.router.v1.RouterService.GenerateContent:output_type -> tollgate.router.v1.GenerateContentResponse
-	15, // 53: tollgate.router.v1.RouterService.StreamGenerateContent:output_type -> tollgate.router.v1.StreamGenerateContentResponse
-	17, // 54: tollgate.router.v1.RouterService.CountTokens:output_type -> tollgate.router.v1.CountTokensResponse
-	19, // 55: tollgate.router.v1.RouterService.EmbedContent:output_type -> tollgate.router.v1.EmbedContentResponse
-	21, // 56: tollgate.router.v1.RouterService.BatchEmbedContents:output_type -> tollgate.router.v1.BatchEmbedContentsResponse
-	25, // 57: tollgate.router.v1.RouterService.Chat:output_type -> tollgate.router.v1.ChatResponse
-	27, // 58: tollgate.router.v1.RouterService.ChatStream:output_type -> tollgate.router.v1.ChatStreamResponse
-	29, // 59: tollgate.router.v1.RouterService.Embed:output_type -> tollgate.router.v1.EmbedResponse
-	45, // [45:60] is the sub-list for method output_type
-	30, // [30:45] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	34, // 0: tollgate.router.v1.CreateChatCompletionRequest.body:type_name -> google.api.HttpBody
+	34, // 1: tollgate.router.v1.CreateChatCompletionResponse.body:type_name -> google.api.HttpBody
+	34, // 2: tollgate.router.v1.CreateEmbeddingRequest.body:type_name -> google.api.HttpBody
+	34, // 3: tollgate.router.v1.CreateEmbeddingResponse.body:type_name -> google.api.HttpBody
+	34, // 4: tollgate.router.v1.ListModelsResponse.body:type_name -> google.api.HttpBody
+	34, // 5: tollgate.router.v1.CreateResponseRequest.body:type_name -> google.api.HttpBody
+	34, // 6: tollgate.router.v1.CreateResponseResponse.body:type_name -> google.api.HttpBody
+	34, // 7: tollgate.router.v1.CreateMessageRequest.body:type_name -> google.api.HttpBody
+	34, // 8: tollgate.router.v1.CreateMessageResponse.body:type_name -> google.api.HttpBody
+	34, // 9: tollgate.router.v1.CountMessageTokensRequest.body:type_name -> google.api.HttpBody
+	34, // 10: tollgate.router.v1.CountMessageTokensResponse.body:type_name -> google.api.HttpBody
+	34, // 11: tollgate.router.v1.GenerateContentRequest.body:type_name -> google.api.HttpBody
+	34, // 12: tollgate.router.v1.GenerateContentResponse.body:type_name -> google.api.HttpBody
+	34, // 13: tollgate.router.v1.StreamGenerateContentRequest.body:type_name -> google.api.HttpBody
+	34, // 14: tollgate.router.v1.StreamGenerateContentResponse.body:type_name -> google.api.HttpBody
+	34, // 15: tollgate.router.v1.CountTokensRequest.body:type_name -> google.api.HttpBody
+	34, // 16: tollgate.router.v1.CountTokensResponse.body:type_name -> google.api.HttpBody
+	34, // 17: tollgate.router.v1.EmbedContentRequest.body:type_name -> google.api.HttpBody
+	34, // 18: tollgate.router.v1.EmbedContentResponse.body:type_name -> google.api.HttpBody
+	34, // 19: tollgate.router.v1.BatchEmbedContentsRequest.body:type_name -> google.api.HttpBody
+	34, // 20: tollgate.router.v1.BatchEmbedContentsResponse.body:type_name -> google.api.HttpBody
+	34, // 21: tollgate.router.v1.ListAnthropicModelsResponse.body:type_name -> google.api.HttpBody
+	34, // 22: tollgate.router.v1.GetEndpointMetricsResponse.body:type_name -> google.api.HttpBody
+	35, // 23: tollgate.router.v1.ChatRequest.request:type_name -> tollgate.inference.v1.ChatRequest
+	32, // 24: tollgate.router.v1.ChatRequest.usage_context:type_name -> tollgate.router.v1.ChatRequest.UsageContextEntry
+	36, // 25: tollgate.router.v1.ChatResponse.response:type_name -> tollgate.inference.v1.ChatResponse
+	35, // 26: tollgate.router.v1.ChatStreamRequest.request:type_name -> tollgate.inference.v1.ChatRequest
+	33, // 27: tollgate.router.v1.ChatStreamRequest.usage_context:type_name -> tollgate.router.v1.ChatStreamRequest.UsageContextEntry
+	37, // 28: tollgate.router.v1.ChatStreamResponse.chunk:type_name -> tollgate.inference.v1.ChatChunk
+	38, // 29: tollgate.router.v1.EmbedRequest.request:type_name -> tollgate.inference.v1.EmbeddingsRequest
+	39, // 30: tollgate.router.v1.EmbedResponse.response:type_name -> tollgate.inference.v1.EmbeddingsResponse
+	0,  // 31: tollgate.router.v1.RouterService.CreateChatCompletion:input_type -> tollgate.router.v1.CreateChatCompletionRequest
+	2,  // 32: tollgate.router.v1.RouterService.CreateEmbedding:input_type -> tollgate.router.v1.CreateEmbeddingRequest
+	4,  // 33: tollgate.router.v1.RouterService.ListModels:input_type -> tollgate.router.v1.ListModelsRequest
+	6,  // 34: tollgate.router.v1.RouterService.CreateResponse:input_type -> tollgate.router.v1.CreateResponseRequest
+	8,  // 35: tollgate.router.v1.RouterService.CreateMessage:input_type -> tollgate.router.v1.CreateMessageRequest
+	10, // 36: tollgate.router.v1.RouterService.CountMessageTokens:input_type -> tollgate.router.v1.CountMessageTokensRequest
+	22, // 37: tollgate.router.v1.RouterService.ListAnthropicModels:input_type -> tollgate.router.v1.ListAnthropicModelsRequest
+	12, // 38: tollgate.router.v1.RouterService.GenerateContent:input_type -> tollgate.router.v1.GenerateContentRequest
+	14, // 39: tollgate.router.v1.RouterService.StreamGenerateContent:input_type -> tollgate.router.v1.StreamGenerateContentRequest
+	16, // 40: tollgate.router.v1.RouterService.CountTokens:input_type -> tollgate.router.v1.CountTokensRequest
+	18, // 41: tollgate.router.v1.RouterService.EmbedContent:input_type -> tollgate.router.v1.EmbedContentRequest
+	20, // 42: tollgate.router.v1.RouterService.BatchEmbedContents:input_type -> tollgate.router.v1.BatchEmbedContentsRequest
+	24, // 43: tollgate.router.v1.RouterService.GetEndpointMetrics:input_type -> tollgate.router.v1.GetEndpointMetricsRequest
+	26, // 44: tollgate.router.v1.RouterService.Chat:input_type -> tollgate.router.v1.ChatRequest
+	28, // 45: tollgate.router.v1.RouterService.ChatStream:input_type -> tollgate.router.v1.ChatStreamRequest
+	30, // 46: tollgate.router.v1.RouterService.Embed:input_type -> tollgate.router.v1.EmbedRequest
+	1,  // 47: tollgate.router.v1.RouterService.CreateChatCompletion:output_type -> tollgate.router.v1.CreateChatCompletionResponse
+	3,  // 48: tollgate.router.v1.RouterService.CreateEmbedding:output_type -> tollgate.router.v1.CreateEmbeddingResponse
+	5,  // 49: tollgate.router.v1.RouterService.ListModels:output_type -> tollgate.router.v1.ListModelsResponse
+	7,  // 50: tollgate.router.v1.RouterService.CreateResponse:output_type -> tollgate.router.v1.CreateResponseResponse
+	9,  // 51: tollgate.router.v1.RouterService.CreateMessage:output_type -> tollgate.router.v1.CreateMessageResponse
+	11, // 52: tollgate.router.v1.RouterService.CountMessageTokens:output_type -> tollgate.router.v1.CountMessageTokensResponse
+	23, // 53: tollgate.router.v1.RouterService.ListAnthropicModels:output_type -> tollgate.router.v1.ListAnthropicModelsResponse
+	13, // 54: tollgate.router.v1.RouterService.GenerateContent:output_type -> tollgate.router.v1.GenerateContentResponse
+	15, // 55: tollgate.router.v1.RouterService.StreamGenerateContent:output_type -> tollgate.router.v1.StreamGenerateContentResponse
+	17, // 56: tollgate.router.v1.RouterService.CountTokens:output_type -> tollgate.router.v1.CountTokensResponse
+	19, // 57: tollgate.router.v1.RouterService.EmbedContent:output_type -> tollgate.router.v1.EmbedContentResponse
+	21, // 58: tollgate.router.v1.RouterService.BatchEmbedContents:output_type -> tollgate.router.v1.BatchEmbedContentsResponse
+	25, // 59: tollgate.router.v1.RouterService.GetEndpointMetrics:output_type -> tollgate.router.v1.GetEndpointMetricsResponse
+	27, // 60: tollgate.router.v1.RouterService.Chat:output_type -> tollgate.router.v1.ChatResponse
+	29, // 61: tollgate.router.v1.RouterService.ChatStream:output_type -> tollgate.router.v1.ChatStreamResponse
+	31, // 62: tollgate.router.v1.RouterService.Embed:output_type -> tollgate.router.v1.EmbedResponse
+	47, // [47:63] is the sub-list for method output_type
+	31, // [31:47] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_router_v1_router_proto_init() }
@@ -1765,7 +1867,7 @@ func file_tollgate_router_v1_router_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_router_v1_router_proto_rawDesc), len(file_tollgate_router_v1_router_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

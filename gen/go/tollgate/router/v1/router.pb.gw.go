@@ -859,6 +859,45 @@ func local_request_RouterService_BatchEmbedContents_1(ctx context.Context, marsh
 	return msg, metadata, err
 }
 
+func request_RouterService_GetEndpointMetrics_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetEndpointMetricsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetEndpointMetrics(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_GetEndpointMetrics_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetEndpointMetricsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	msg, err := server.GetEndpointMetrics(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterRouterServiceHandlerServer registers the http handlers for service RouterService to "mux".
 // UnaryRPC     :call RouterServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -1254,6 +1293,26 @@ func RegisterRouterServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 			return
 		}
 		forward_RouterService_BatchEmbedContents_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_BatchEmbedContents_1{resp.(*BatchEmbedContentsResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_RouterService_GetEndpointMetrics_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/GetEndpointMetrics", runtime.WithHTTPPathPattern("/api/2.0/serving-endpoints/{name}/metrics"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RouterService_GetEndpointMetrics_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_GetEndpointMetrics_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_GetEndpointMetrics_0{resp.(*GetEndpointMetricsResponse)}, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -1810,6 +1869,23 @@ func RegisterRouterServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_RouterService_BatchEmbedContents_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_BatchEmbedContents_1{resp.(*BatchEmbedContentsResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_RouterService_GetEndpointMetrics_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/GetEndpointMetrics", runtime.WithHTTPPathPattern("/api/2.0/serving-endpoints/{name}/metrics"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RouterService_GetEndpointMetrics_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_GetEndpointMetrics_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_GetEndpointMetrics_0{resp.(*GetEndpointMetricsResponse)}, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -2065,6 +2141,15 @@ func (m response_RouterService_BatchEmbedContents_1) XXX_ResponseBody() interfac
 	return response.Body
 }
 
+type response_RouterService_GetEndpointMetrics_0 struct {
+	*GetEndpointMetricsResponse
+}
+
+func (m response_RouterService_GetEndpointMetrics_0) XXX_ResponseBody() interface{} {
+	response := m.GetEndpointMetricsResponse
+	return response.Body
+}
+
 var (
 	pattern_RouterService_CreateChatCompletion_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "chat", "completions"}, ""))
 	pattern_RouterService_CreateChatCompletion_1  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"mlflow", "v1", "chat", "completions"}, ""))
@@ -2094,6 +2179,7 @@ var (
 	pattern_RouterService_EmbedContent_1          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "embedContent"))
 	pattern_RouterService_BatchEmbedContents_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"gemini", "v1beta", "models", "model"}, "batchEmbedContents"))
 	pattern_RouterService_BatchEmbedContents_1    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "batchEmbedContents"))
+	pattern_RouterService_GetEndpointMetrics_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"api", "2.0", "serving-endpoints", "name", "metrics"}, ""))
 )
 
 var (
@@ -2125,4 +2211,5 @@ var (
 	forward_RouterService_EmbedContent_1          = runtime.ForwardResponseMessage
 	forward_RouterService_BatchEmbedContents_0    = runtime.ForwardResponseMessage
 	forward_RouterService_BatchEmbedContents_1    = runtime.ForwardResponseMessage
+	forward_RouterService_GetEndpointMetrics_0    = runtime.ForwardResponseMessage
 )

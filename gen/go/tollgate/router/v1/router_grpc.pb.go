@@ -37,6 +37,7 @@ const (
 	RouterService_CountTokens_FullMethodName           = "/tollgate.router.v1.RouterService/CountTokens"
 	RouterService_EmbedContent_FullMethodName          = "/tollgate.router.v1.RouterService/EmbedContent"
 	RouterService_BatchEmbedContents_FullMethodName    = "/tollgate.router.v1.RouterService/BatchEmbedContents"
+	RouterService_GetEndpointMetrics_FullMethodName    = "/tollgate.router.v1.RouterService/GetEndpointMetrics"
 	RouterService_Chat_FullMethodName                  = "/tollgate.router.v1.RouterService/Chat"
 	RouterService_ChatStream_FullMethodName            = "/tollgate.router.v1.RouterService/ChatStream"
 	RouterService_Embed_FullMethodName                 = "/tollgate.router.v1.RouterService/Embed"
@@ -76,6 +77,9 @@ type RouterServiceClient interface {
 	EmbedContent(ctx context.Context, in *EmbedContentRequest, opts ...grpc.CallOption) (*EmbedContentResponse, error)
 	// BatchEmbedContents is Gemini's batchEmbedContents.
 	BatchEmbedContents(ctx context.Context, in *BatchEmbedContentsRequest, opts ...grpc.CallOption) (*BatchEmbedContentsResponse, error)
+	// GetEndpointMetrics returns one endpoint's metrics in the Prometheus text
+	// format, like Databricks' serving-endpoints metrics export.
+	GetEndpointMetrics(ctx context.Context, in *GetEndpointMetricsRequest, opts ...grpc.CallOption) (*GetEndpointMetricsResponse, error)
 	// Chat runs a canonical chat turn for internal callers (no dialect encoding).
 	Chat(ctx context.Context, in *ChatRequest, opts ...grpc.CallOption) (*ChatResponse, error)
 	// ChatStream runs a canonical streamed chat turn for internal callers.
@@ -257,6 +261,16 @@ func (c *routerServiceClient) BatchEmbedContents(ctx context.Context, in *BatchE
 	return out, nil
 }
 
+func (c *routerServiceClient) GetEndpointMetrics(ctx context.Context, in *GetEndpointMetricsRequest, opts ...grpc.CallOption) (*GetEndpointMetricsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetEndpointMetricsResponse)
+	err := c.cc.Invoke(ctx, RouterService_GetEndpointMetrics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *routerServiceClient) Chat(ctx context.Context, in *ChatRequest, opts ...grpc.CallOption) (*ChatResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ChatResponse)
@@ -330,6 +344,9 @@ type RouterServiceServer interface {
 	EmbedContent(context.Context, *EmbedContentRequest) (*EmbedContentResponse, error)
 	// BatchEmbedContents is Gemini's batchEmbedContents.
 	BatchEmbedContents(context.Context, *BatchEmbedContentsRequest) (*BatchEmbedContentsResponse, error)
+	// GetEndpointMetrics returns one endpoint's metrics in the Prometheus text
+	// format, like Databricks' serving-endpoints metrics export.
+	GetEndpointMetrics(context.Context, *GetEndpointMetricsRequest) (*GetEndpointMetricsResponse, error)
 	// Chat runs a canonical chat turn for internal callers (no dialect encoding).
 	Chat(context.Context, *ChatRequest) (*ChatResponse, error)
 	// ChatStream runs a canonical streamed chat turn for internal callers.
@@ -381,6 +398,9 @@ func (UnimplementedRouterServiceServer) EmbedContent(context.Context, *EmbedCont
 }
 func (UnimplementedRouterServiceServer) BatchEmbedContents(context.Context, *BatchEmbedContentsRequest) (*BatchEmbedContentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchEmbedContents not implemented")
+}
+func (UnimplementedRouterServiceServer) GetEndpointMetrics(context.Context, *GetEndpointMetricsRequest) (*GetEndpointMetricsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetEndpointMetrics not implemented")
 }
 func (UnimplementedRouterServiceServer) Chat(context.Context, *ChatRequest) (*ChatResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Chat not implemented")
@@ -593,6 +613,24 @@ func _RouterService_BatchEmbedContents_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RouterService_GetEndpointMetrics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetEndpointMetricsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).GetEndpointMetrics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_GetEndpointMetrics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).GetEndpointMetrics(ctx, req.(*GetEndpointMetricsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _RouterService_Chat_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ChatRequest)
 	if err := dec(in); err != nil {
@@ -674,6 +712,10 @@ var RouterService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchEmbedContents",
 			Handler:    _RouterService_BatchEmbedContents_Handler,
+		},
+		{
+			MethodName: "GetEndpointMetrics",
+			Handler:    _RouterService_GetEndpointMetrics_Handler,
 		},
 		{
 			MethodName: "Chat",
