@@ -1,0 +1,424 @@
+package gemini
+
+import (
+	"bytes"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// This file is a small validating JSON scanner, the same as the openai
+// package's (kept per package so each wire dialect stays self-contained).
+// The decoder, the schema converter and the body rewriter walk raw bytes
+// with it instead of unmarshalling into maps: it names the exact field that
+// is wrong ("contents[1].parts[0].inlineData"), keeps key order and every
+// byte it does not change, and never recurses, so hostile nesting cannot
+// exhaust the stack.
+
+// maxNesting bounds arrays and objects inside each other, as encoding/json does.
+const maxNesting = 10000
+
+// syntaxError is malformed JSON at a byte offset.
+type syntaxError struct {
+	msg string
+	off int
+}
+
+func (e *syntaxError) Error() string { return e.msg + " at offset " + strconv.Itoa(e.off) }
+
+func syntaxErr(msg string, off int) error { return &syntaxError{msg: msg, off: off} }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func skipSpace(d []byte, i int) int {
+	for i < len(d) && isSpace(d[i]) {
+		i++
+	}
+	return i
+}
+
+// skipValue validates the value starting at d[i] (leading whitespace allowed)
+// and returns the offset just past it.
+func skipValue(d []byte, i int) (int, error) {
+	var stackBuf [64]byte
+	stack := stackBuf[:0] // open containers, '{' or '['
+	var err error
+	for {
+		// A value starts here.
+		i = skipSpace(d, i)
+		if i >= len(d) {
+			return i, syntaxErr("unexpected end of input", i)
+		}
+		switch c := d[i]; {
+		case c == '{' || c == '[':
+			if len(stack) >= maxNesting {
+				return i, syntaxErr("nesting deeper than 10000 levels", i)
+			}
+			j := skipSpace(d, i+1)
+			if j < len(d) && (d[j] == '}' && c == '{' || d[j] == ']' && c == '[') {
+				i = j + 1
+				break
+			}
+			stack = append(stack, c)
+			i = j
+			if c == '{' {
+				if i, err = skipKeyColon(d, i); err != nil {
+					return i, err
+				}
+			}
+			continue
+		case c == '"':
+			if i, err = skipString(d, i); err != nil {
+				return i, err
+			}
+		case c == 't':
+			if i, err = skipLiteral(d, i, "true"); err != nil {
+				return i, err
+			}
+		case c == 'f':
+			if i, err = skipLiteral(d, i, "false"); err != nil {
+				return i, err
+			}
+		case c == 'n':
+			if i, err = skipLiteral(d, i, "null"); err != nil {
+				return i, err
+			}
+		case c == '-' || c >= '0' && c <= '9':
+			if i, err = skipNumber(d, i); err != nil {
+				return i, err
+			}
+		default:
+			return i, syntaxErr("invalid character "+strconv.QuoteRune(rune(c))+" looking for a value", i)
+		}
+		// A value ended: close containers until one continues with a comma.
+		for {
+			if len(stack) == 0 {
+				return i, nil
+			}
+			i = skipSpace(d, i)
+			if i >= len(d) {
+				return i, syntaxErr("unexpected end of input", i)
+			}
+			top := stack[len(stack)-1]
+			if d[i] == ',' {
+				i++
+				if top == '{' {
+					if i, err = skipKeyColon(d, skipSpace(d, i)); err != nil {
+						return i, err
+					}
+				}
+				break
+			}
+			if top == '{' && d[i] == '}' || top == '[' && d[i] == ']' {
+				stack = stack[:len(stack)-1]
+				i++
+				continue
+			}
+			return i, syntaxErr("invalid character "+strconv.QuoteRune(rune(d[i]))+" after a value", i)
+		}
+	}
+}
+
+// skipKeyColon reads `"key" :` at d[i] and returns the offset after the colon.
+func skipKeyColon(d []byte, i int) (int, error) {
+	_, afterColon, err := readKey(d, i)
+	return afterColon, err
+}
+
+// readKey reads `"key" :` at d[i], returning the offset just past the key's
+// closing quote and the offset just past the colon.
+func readKey(d []byte, i int) (keyEnd, afterColon int, err error) {
+	if i >= len(d) || d[i] != '"' {
+		return i, i, syntaxErr("expected a string key", i)
+	}
+	if keyEnd, err = skipString(d, i); err != nil {
+		return keyEnd, keyEnd, err
+	}
+	j := skipSpace(d, keyEnd)
+	if j >= len(d) || d[j] != ':' {
+		return j, j, syntaxErr("expected ':' after an object key", j)
+	}
+	return keyEnd, j + 1, nil
+}
+
+// skipString validates the string starting at the quote d[i].
+func skipString(d []byte, i int) (int, error) {
+	start := i
+	i++
+	for i < len(d) {
+		for i < len(d) && !stringSpecial[d[i]] {
+			i++
+		}
+		if i >= len(d) {
+			break
+		}
+		c := d[i]
+		switch {
+		case c == '"':
+			return i + 1, nil
+		case c == '\\':
+			if i+1 >= len(d) {
+				return i, syntaxErr("unterminated string", start)
+			}
+			switch d[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(d) || !isHex(d[i+2]) || !isHex(d[i+3]) || !isHex(d[i+4]) || !isHex(d[i+5]) {
+					return i, syntaxErr("invalid \\u escape in string", i)
+				}
+				i += 6
+			default:
+				return i, syntaxErr("invalid escape in string", i)
+			}
+		case c < 0x20:
+			return i, syntaxErr("control character in string", i)
+		default:
+			i++
+		}
+	}
+	return i, syntaxErr("unterminated string", start)
+}
+
+// stringSpecial marks the bytes that end a run of plain string content.
+var stringSpecial = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func skipLiteral(d []byte, i int, lit string) (int, error) {
+	if len(d)-i < len(lit) || string(d[i:i+len(lit)]) != lit {
+		return i, syntaxErr("invalid literal", i)
+	}
+	return i + len(lit), nil
+}
+
+// skipNumber validates -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? at d[i].
+func skipNumber(d []byte, i int) (int, error) {
+	start := i
+	if d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && d[i] >= '1' && d[i] <= '9':
+		for i < len(d) && isDigit(d[i]) {
+			i++
+		}
+	default:
+		return i, syntaxErr("invalid number", start)
+	}
+	if i < len(d) && d[i] == '.' {
+		i++
+		if i >= len(d) || !isDigit(d[i]) {
+			return i, syntaxErr("invalid number", start)
+		}
+		for i < len(d) && isDigit(d[i]) {
+			i++
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		if i >= len(d) || !isDigit(d[i]) {
+			return i, syntaxErr("invalid number", start)
+		}
+		for i < len(d) && isDigit(d[i]) {
+			i++
+		}
+	}
+	return i, nil
+}
+
+// member is one object member as byte offsets into the scanned document.
+type member struct {
+	segStart int // just after the preceding '{' or ','
+	keyStart int // the key's opening quote
+	keyEnd   int // just past the key's closing quote
+	valStart int
+	valEnd   int
+	segEnd   int // the following ',' or '}'
+}
+
+// scanObject walks the object at d[i] (leading whitespace allowed), calling fn
+// for each member, and returns the offset of its closing brace. It fails with
+// errNotObject when the value there is not an object.
+func scanObject(d []byte, i int, fn func(m member) error) (closeBrace int, err error) {
+	i = skipSpace(d, i)
+	if i >= len(d) {
+		return i, syntaxErr("unexpected end of input", i)
+	}
+	if d[i] != '{' {
+		return i, errNotObject
+	}
+	i++
+	var m member
+	m.segStart = i
+	j := skipSpace(d, i)
+	if j < len(d) && d[j] == '}' {
+		return j, nil
+	}
+	for {
+		m.keyStart = skipSpace(d, m.segStart)
+		var afterColon int
+		if m.keyEnd, afterColon, err = readKey(d, m.keyStart); err != nil {
+			return m.keyEnd, err
+		}
+		m.valStart = skipSpace(d, afterColon)
+		if m.valEnd, err = skipValue(d, m.valStart); err != nil {
+			return m.valEnd, err
+		}
+		m.segEnd = skipSpace(d, m.valEnd)
+		if m.segEnd >= len(d) {
+			return m.segEnd, syntaxErr("unexpected end of input", m.segEnd)
+		}
+		sep := d[m.segEnd]
+		if sep != ',' && sep != '}' {
+			return m.segEnd, syntaxErr("expected ',' or '}' after an object member", m.segEnd)
+		}
+		if fn != nil {
+			if err := fn(m); err != nil {
+				return m.segEnd, err
+			}
+		}
+		if sep == '}' {
+			return m.segEnd, nil
+		}
+		m.segStart = m.segEnd + 1
+	}
+}
+
+// scanArray walks the array at d[i], calling fn with each element's index and
+// bounds, and returns the offset just past the closing bracket. It fails with
+// errNotArray when the value there is not an array.
+func scanArray(d []byte, i int, fn func(idx, start, end int) error) (int, error) {
+	i = skipSpace(d, i)
+	if i >= len(d) {
+		return i, syntaxErr("unexpected end of input", i)
+	}
+	if d[i] != '[' {
+		return i, errNotArray
+	}
+	i = skipSpace(d, i+1)
+	if i < len(d) && d[i] == ']' {
+		return i + 1, nil
+	}
+	for idx := 0; ; idx++ {
+		start := skipSpace(d, i)
+		end, err := skipValue(d, start)
+		if err != nil {
+			return end, err
+		}
+		if fn != nil {
+			if err := fn(idx, start, end); err != nil {
+				return end, err
+			}
+		}
+		i = skipSpace(d, end)
+		if i >= len(d) {
+			return i, syntaxErr("unexpected end of input", i)
+		}
+		switch d[i] {
+		case ',':
+			i++
+		case ']':
+			return i + 1, nil
+		default:
+			return i, syntaxErr("expected ',' or ']' after an array element", i)
+		}
+	}
+}
+
+// keyOf returns a member's key; the common unescaped case does not allocate
+// when the result is only compared (callers switch on it directly).
+func keyOf(d []byte, m *member) []byte {
+	k := d[m.keyStart+1 : m.keyEnd-1]
+	if bytes.IndexByte(k, '\\') >= 0 {
+		return unescape(k)
+	}
+	return k
+}
+
+// The kinds of type mismatch the decoders report.
+var (
+	errNotObject = &typeError{want: "an object"}
+	errNotArray  = &typeError{want: "an array"}
+)
+
+// typeError is a value of the wrong JSON type.
+type typeError struct{ want string }
+
+func (e *typeError) Error() string { return "must be " + e.want }
+
+// unescape decodes the escapes of a validated string's contents (without
+// its quotes). Unpaired surrogates become U+FFFD, as in encoding/json.
+func unescape(s []byte) []byte {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c != '\\' {
+			out = append(out, c)
+			i++
+			continue
+		}
+		switch s[i+1] {
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r := rune(hex4(s[i+2 : i+6]))
+			i += 6
+			if utf16.IsSurrogate(r) {
+				r2 := utf8.RuneError
+				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					r2 = rune(hex4(s[i+2 : i+6]))
+				}
+				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+					r = dec
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		default: // '"', '\\', '/'
+			out = append(out, s[i+1])
+		}
+		i += 2
+	}
+	return out
+}
+
+func hex4(h []byte) uint16 {
+	var v uint16
+	for _, c := range h {
+		v <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			v |= uint16(c - '0')
+		case c >= 'a' && c <= 'f':
+			v |= uint16(c - 'a' + 10)
+		default:
+			v |= uint16(c - 'A' + 10)
+		}
+	}
+	return v
+}
