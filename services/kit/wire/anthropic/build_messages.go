@@ -1,6 +1,8 @@
 package anthropic
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
@@ -182,7 +184,7 @@ func toolResultContent(parts []*inferencev1.ContentPart, at string) (json.RawMes
 		for _, p := range parts {
 			sb.WriteString(p.GetText())
 		}
-		return appendString(make([]byte, 0, n+16), sb.String()), nil
+		return jsonx.AppendString(make([]byte, 0, n+16), sb.String()), nil
 	}
 	blocks, err := userBlocks(parts, at)
 	if err != nil {
@@ -303,7 +305,7 @@ func toolInput(args string) (json.RawMessage, error) {
 		return emptyObject, nil
 	}
 	if !isJSONObject(args) {
-		return nil, errNotObject
+		return nil, jsonx.ErrNotObject
 	}
 	return json.RawMessage(args), nil
 }

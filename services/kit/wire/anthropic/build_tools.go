@@ -1,6 +1,8 @@
 package anthropic
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"strings"
 
@@ -53,7 +55,7 @@ func isAnthropicToolType(typ string) bool {
 		return false
 	}
 	for i := n - 8; i < n; i++ {
-		if !isDigit(typ[i]) {
+		if !jsonx.IsDigit(typ[i]) {
 			return false
 		}
 	}
@@ -96,8 +98,8 @@ func buildWebSearch(raw string) json.RawMessage {
 		for _, kv := range [][2]string{{"city", loc.City}, {"region", loc.Region}, {"country", loc.Country}, {"timezone", loc.Timezone}} {
 			if kv[1] != "" {
 				b = append(b, ',')
-				b = appendKey(b, kv[0])
-				b = appendString(b, kv[1])
+				b = jsonx.AppendKey(b, kv[0])
+				b = jsonx.AppendString(b, kv[1])
 			}
 		}
 		b = append(b, '}')

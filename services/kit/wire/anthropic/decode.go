@@ -1,6 +1,8 @@
 package anthropic
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 )
 
@@ -54,15 +56,15 @@ func (f *messagesFields) set(key, v []byte) {
 // top-level member to set. Validation finishes before any field is
 // interpreted, so malformed JSON is always reported as such.
 func scanTopLevel(body []byte, set func(key, val []byte)) error {
-	end, err := scanObject(body, 0, func(m member) error {
-		set(keyOf(body, &m), body[m.valStart:m.valEnd])
+	end, err := jsonx.ScanObject(body, 0, func(m jsonx.Member) error {
+		set(jsonx.KeyOf(body, &m), body[m.ValStart:m.ValEnd])
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if rest := skipSpace(body, end+1); rest != len(body) {
-		return syntaxErr("unexpected data after the JSON object", rest)
+	if rest := jsonx.SkipSpace(body, end+1); rest != len(body) {
+		return jsonx.SyntaxErr("unexpected data after the JSON object", rest)
 	}
 	return nil
 }
@@ -101,14 +103,14 @@ func DecodeCountTokensRequest(body []byte) (*inferencev1.ChatRequest, error) {
 func decodeBody(body []byte, countTokens bool) (*inferencev1.ChatRequest, error) {
 	var f messagesFields
 	if err := scanTopLevel(body, f.set); err != nil {
-		return nil, toInvalid(err)
+		return nil, jsonx.ToInvalid(err)
 	}
 	if countTokens {
 		f.stream, f.maxTokens = nil, nil
 	}
 	r, err := f.decode()
 	if err != nil {
-		return nil, toInvalid(err)
+		return nil, jsonx.ToInvalid(err)
 	}
 	r.Source = &inferencev1.Source{
 		Dialect:      inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES,
@@ -121,68 +123,68 @@ func decodeBody(body []byte, countTokens bool) (*inferencev1.ChatRequest, error)
 func (f *messagesFields) decode() (*inferencev1.ChatRequest, error) {
 	r := &inferencev1.ChatRequest{}
 	var err error
-	if !present(f.model) {
-		return nil, inField("model", errRequired)
+	if !jsonx.Present(f.model) {
+		return nil, jsonx.InField("model", jsonx.ErrRequired)
 	}
-	if r.Model, err = readString(f.model); err != nil {
-		return nil, inField("model", err)
+	if r.Model, err = jsonx.ReadString(f.model); err != nil {
+		return nil, jsonx.InField("model", err)
 	}
 	if r.Model == "" {
-		return nil, inField("model", badValue("must not be empty"))
+		return nil, jsonx.InField("model", jsonx.BadValue("must not be empty"))
 	}
-	if present(f.system) {
+	if jsonx.Present(f.system) {
 		sys, err := decodeSystem(f.system)
 		if err != nil {
-			return nil, inField("system", err)
+			return nil, jsonx.InField("system", err)
 		}
 		if sys != nil {
 			r.Messages = append(r.Messages, sys)
 		}
 	}
-	if !present(f.messages) {
-		return nil, inField("messages", errRequired)
+	if !jsonx.Present(f.messages) {
+		return nil, jsonx.InField("messages", jsonx.ErrRequired)
 	}
 	if r.Messages, err = decodeMessages(f.messages, r.Messages); err != nil {
-		return nil, inField("messages", err)
+		return nil, jsonx.InField("messages", err)
 	}
-	if present(f.tools) {
+	if jsonx.Present(f.tools) {
 		if r.Tools, err = decodeTools(f.tools); err != nil {
-			return nil, inField("tools", err)
+			return nil, jsonx.InField("tools", err)
 		}
 	}
-	if present(f.toolChoice) {
+	if jsonx.Present(f.toolChoice) {
 		if err := decodeToolChoice(f.toolChoice, r); err != nil {
-			return nil, inField("tool_choice", err)
+			return nil, jsonx.InField("tool_choice", err)
 		}
 	}
 	if r.Sampling, err = f.decodeSampling(); err != nil {
 		return nil, err
 	}
-	if present(f.stream) {
-		if r.Stream, err = readBool(f.stream); err != nil {
-			return nil, inField("stream", err)
+	if jsonx.Present(f.stream) {
+		if r.Stream, err = jsonx.ReadBool(f.stream); err != nil {
+			return nil, jsonx.InField("stream", err)
 		}
 		// Anthropic streams always report usage (message_start and message_delta).
 		r.IncludeUsage = r.Stream
 	}
-	if present(f.metadata) {
+	if jsonx.Present(f.metadata) {
 		if err := decodeMetadata(f.metadata, r); err != nil {
-			return nil, inField("metadata", err)
+			return nil, jsonx.InField("metadata", err)
 		}
 	}
-	if present(f.thinking) {
+	if jsonx.Present(f.thinking) {
 		if r.Reasoning, err = decodeThinking(f.thinking); err != nil {
-			return nil, inField("thinking", err)
+			return nil, jsonx.InField("thinking", err)
 		}
 	}
-	if present(f.outputConfig) {
+	if jsonx.Present(f.outputConfig) {
 		if err := decodeOutputConfig(f.outputConfig, r); err != nil {
-			return nil, inField("output_config", err)
+			return nil, jsonx.InField("output_config", err)
 		}
 	}
-	if present(f.outputFormat) && r.ResponseFormat == nil {
+	if jsonx.Present(f.outputFormat) && r.ResponseFormat == nil {
 		if r.ResponseFormat, err = decodeOutputFormat(f.outputFormat); err != nil {
-			return nil, inField("output_format", err)
+			return nil, jsonx.InField("output_format", err)
 		}
 	}
 	return r, nil
@@ -192,12 +194,12 @@ func (f *messagesFields) decodeSampling() (*inferencev1.Sampling, error) {
 	s := &inferencev1.Sampling{}
 	used := false
 	optFloat := func(name string, v []byte, dst **float64) error {
-		if !present(v) {
+		if !jsonx.Present(v) {
 			return nil
 		}
-		x, err := readFloat(v)
+		x, err := jsonx.ReadFloat(v)
 		if err != nil {
-			return inField(name, err)
+			return jsonx.InField(name, err)
 		}
 		*dst, used = &x, true
 		return nil
@@ -208,27 +210,27 @@ func (f *messagesFields) decodeSampling() (*inferencev1.Sampling, error) {
 	if err := optFloat("top_p", f.topP, &s.TopP); err != nil {
 		return nil, err
 	}
-	if present(f.topK) {
-		k, err := readInt32(f.topK)
+	if jsonx.Present(f.topK) {
+		k, err := jsonx.ReadInt32(f.topK)
 		if err != nil {
-			return nil, inField("top_k", err)
+			return nil, jsonx.InField("top_k", err)
 		}
 		s.TopK, used = &k, true
 	}
-	if present(f.maxTokens) {
-		n, err := readInt32(f.maxTokens)
+	if jsonx.Present(f.maxTokens) {
+		n, err := jsonx.ReadInt32(f.maxTokens)
 		if err != nil {
-			return nil, inField("max_tokens", err)
+			return nil, jsonx.InField("max_tokens", err)
 		}
 		if n < 1 {
-			return nil, inField("max_tokens", badValue("must be at least 1"))
+			return nil, jsonx.InField("max_tokens", jsonx.BadValue("must be at least 1"))
 		}
 		s.MaxTokens, used = &n, true
 	}
-	if present(f.stop) {
+	if jsonx.Present(f.stop) {
 		stop, err := readStringArray(f.stop)
 		if err != nil {
-			return nil, inField("stop_sequences", err)
+			return nil, jsonx.InField("stop_sequences", err)
 		}
 		s.Stop, used = stop, used || len(stop) > 0
 	}
@@ -240,10 +242,10 @@ func (f *messagesFields) decodeSampling() (*inferencev1.Sampling, error) {
 
 func readStringArray(v []byte) ([]string, error) {
 	var out []string
-	_, err := scanArray(v, 0, func(i, start, end int) error {
-		s, err := readString(v[start:end])
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
+		s, err := jsonx.ReadString(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		out = append(out, s)
 		return nil
@@ -257,15 +259,15 @@ func readStringArray(v []byte) ([]string, error) {
 // as user_id.
 func decodeMetadata(v []byte, r *inferencev1.ChatRequest) error {
 	var m [1][]byte
-	if err := readObjectMembers(v, []string{"user_id"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"user_id"}, m[:]); err != nil {
 		return err
 	}
-	if !present(m[0]) {
+	if !jsonx.Present(m[0]) {
 		return nil
 	}
-	id, err := readString(m[0])
+	id, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return inField("user_id", err)
+		return jsonx.InField("user_id", err)
 	}
 	r.User = id
 	return nil
@@ -273,27 +275,27 @@ func decodeMetadata(v []byte, r *inferencev1.ChatRequest) error {
 
 func decodeThinking(v []byte) (*inferencev1.Reasoning, error) {
 	var m [2][]byte
-	if err := readObjectMembers(v, []string{"type", "budget_tokens"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"type", "budget_tokens"}, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[0]) {
-		return nil, inField("type", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("type", jsonx.ErrRequired)
 	}
-	typ, err := readString(m[0])
+	typ, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return nil, inField("type", err)
+		return nil, jsonx.InField("type", err)
 	}
 	switch typ {
 	case "enabled":
-		if !present(m[1]) {
-			return nil, inField("budget_tokens", errRequired)
+		if !jsonx.Present(m[1]) {
+			return nil, jsonx.InField("budget_tokens", jsonx.ErrRequired)
 		}
-		budget, err := readInt32(m[1])
+		budget, err := jsonx.ReadInt32(m[1])
 		if err != nil {
-			return nil, inField("budget_tokens", err)
+			return nil, jsonx.InField("budget_tokens", err)
 		}
 		if budget < 1 {
-			return nil, inField("budget_tokens", badValue("must be at least 1"))
+			return nil, jsonx.InField("budget_tokens", jsonx.BadValue("must be at least 1"))
 		}
 		return &inferencev1.Reasoning{Enabled: true, BudgetTokens: budget}, nil
 	case "adaptive":
@@ -301,7 +303,7 @@ func decodeThinking(v []byte) (*inferencev1.Reasoning, error) {
 	case "disabled":
 		return &inferencev1.Reasoning{}, nil
 	}
-	return nil, inField("type", badValue("must be enabled, adaptive or disabled"))
+	return nil, jsonx.InField("type", jsonx.BadValue("must be enabled, adaptive or disabled"))
 }
 
 // decodeOutputConfig reads effort (into Reasoning.Effort) and format (into
@@ -309,30 +311,30 @@ func decodeThinking(v []byte) (*inferencev1.Reasoning, error) {
 // "high", the highest level every reasoning provider accepts.
 func decodeOutputConfig(v []byte, r *inferencev1.ChatRequest) error {
 	var m [2][]byte
-	if err := readObjectMembers(v, []string{"effort", "format"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"effort", "format"}, m[:]); err != nil {
 		return err
 	}
-	if present(m[0]) {
-		effort, err := readString(m[0])
+	if jsonx.Present(m[0]) {
+		effort, err := jsonx.ReadString(m[0])
 		if err != nil {
-			return inField("effort", err)
+			return jsonx.InField("effort", err)
 		}
 		switch effort {
 		case "low", "medium", "high":
 		case "max":
 			effort = "high"
 		default:
-			return inField("effort", badValue("must be low, medium, high or max"))
+			return jsonx.InField("effort", jsonx.BadValue("must be low, medium, high or max"))
 		}
 		if r.Reasoning == nil {
 			r.Reasoning = &inferencev1.Reasoning{}
 		}
 		r.Reasoning.Effort = effort
 	}
-	if present(m[1]) {
+	if jsonx.Present(m[1]) {
 		rf, err := decodeOutputFormat(m[1])
 		if err != nil {
-			return inField("format", err)
+			return jsonx.InField("format", err)
 		}
 		r.ResponseFormat = rf
 	}
@@ -345,26 +347,26 @@ const structuredOutputName = "output"
 
 func decodeOutputFormat(v []byte) (*inferencev1.ResponseFormat, error) {
 	var m [2][]byte
-	if err := readObjectMembers(v, []string{"type", "schema"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"type", "schema"}, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[0]) {
-		return nil, inField("type", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("type", jsonx.ErrRequired)
 	}
-	typ, err := readString(m[0])
+	typ, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return nil, inField("type", err)
+		return nil, jsonx.InField("type", err)
 	}
 	if typ != "json_schema" {
-		return nil, inField("type", badValue("must be json_schema"))
+		return nil, jsonx.InField("type", jsonx.BadValue("must be json_schema"))
 	}
-	if !present(m[1]) {
-		return nil, inField("schema", errRequired)
+	if !jsonx.Present(m[1]) {
+		return nil, jsonx.InField("schema", jsonx.ErrRequired)
 	}
 	if m[1][0] != '{' {
-		return nil, inField("schema", errNotObject)
+		return nil, jsonx.InField("schema", jsonx.ErrNotObject)
 	}
 	// Anthropic enforces the schema exactly: strict in OpenAI's terms.
 	return &inferencev1.ResponseFormat{Type: "json_schema", Name: structuredOutputName,
-		SchemaJson: validUTF8(m[1]), Strict: true}, nil
+		SchemaJson: jsonx.ValidUTF8(m[1]), Strict: true}, nil
 }

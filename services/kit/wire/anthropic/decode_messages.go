@@ -1,6 +1,8 @@
 package anthropic
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/base64"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
@@ -11,23 +13,23 @@ import (
 // block stays its own part so its cache_control survives.
 func decodeSystem(v []byte) (*inferencev1.Message, error) {
 	if v[0] == '"' {
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		if err != nil || s == "" {
 			return nil, err
 		}
 		return &inferencev1.Message{Role: inferencev1.Role_ROLE_SYSTEM, Content: []*inferencev1.ContentPart{textPart(s)}}, nil
 	}
 	msg := &inferencev1.Message{Role: inferencev1.Role_ROLE_SYSTEM}
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		p, err := decodeTextBlock(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		msg.Content = append(msg.Content, p)
 		return nil
 	})
-	if err == errNotArray {
-		return nil, &typeError{want: "a string or an array of text blocks"}
+	if err == jsonx.ErrNotArray {
+		return nil, &jsonx.TypeError{Want: "a string or an array of text blocks"}
 	}
 	if err != nil || len(msg.Content) == 0 {
 		return nil, err
@@ -40,7 +42,7 @@ var textBlockKeys = []string{"type", "text", "cache_control"}
 // decodeTextBlock reads a block that must be of type text.
 func decodeTextBlock(v []byte) (*inferencev1.ContentPart, error) {
 	var m [3][]byte
-	if err := readObjectMembers(v, textBlockKeys, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, textBlockKeys, m[:]); err != nil {
 		return nil, err
 	}
 	typ, err := requiredString(m[0], "type")
@@ -48,7 +50,7 @@ func decodeTextBlock(v []byte) (*inferencev1.ContentPart, error) {
 		return nil, err
 	}
 	if typ != "text" {
-		return nil, inField("type", badValue("must be text"))
+		return nil, jsonx.InField("type", jsonx.BadValue("must be text"))
 	}
 	return textFromMembers(m[1], m[2])
 }
@@ -59,9 +61,9 @@ func textFromMembers(text, cacheControl []byte) (*inferencev1.ContentPart, error
 		return nil, err
 	}
 	p := textPart(s)
-	if present(cacheControl) {
+	if jsonx.Present(cacheControl) {
 		if p.CacheControlJson, err = readObjectJSON(cacheControl); err != nil {
-			return nil, inField("cache_control", err)
+			return nil, jsonx.InField("cache_control", err)
 		}
 	}
 	return p, nil
@@ -73,12 +75,12 @@ func textPart(s string) *inferencev1.ContentPart {
 
 // requiredString reads a member that must be a present string.
 func requiredString(v []byte, name string) (string, error) {
-	if !present(v) {
-		return "", inField(name, errRequired)
+	if !jsonx.Present(v) {
+		return "", jsonx.InField(name, jsonx.ErrRequired)
 	}
-	s, err := readString(v)
+	s, err := jsonx.ReadString(v)
 	if err != nil {
-		return "", inField(name, err)
+		return "", jsonx.InField(name, err)
 	}
 	return s, nil
 }
@@ -86,17 +88,17 @@ func requiredString(v []byte, name string) (string, error) {
 // readObjectJSON returns an object value as JSON text.
 func readObjectJSON(v []byte) (string, error) {
 	if v[0] != '{' {
-		return "", errNotObject
+		return "", jsonx.ErrNotObject
 	}
-	return validUTF8(v), nil
+	return jsonx.ValidUTF8(v), nil
 }
 
 func decodeMessages(v []byte, out []*inferencev1.Message) ([]*inferencev1.Message, error) {
 	n := 0
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		m, err := decodeMessage(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		out = append(out, m)
 		n++
@@ -106,7 +108,7 @@ func decodeMessages(v []byte, out []*inferencev1.Message) ([]*inferencev1.Messag
 		return nil, err
 	}
 	if n == 0 {
-		return nil, badValue("must contain at least one message")
+		return nil, jsonx.BadValue("must contain at least one message")
 	}
 	return out, nil
 }
@@ -120,7 +122,7 @@ var messageRoles = map[string]inferencev1.Role{
 
 func decodeMessage(v []byte) (*inferencev1.Message, error) {
 	var m [2][]byte
-	if err := readObjectMembers(v, []string{"role", "content"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"role", "content"}, m[:]); err != nil {
 		return nil, err
 	}
 	roleName, err := requiredString(m[0], "role")
@@ -129,14 +131,14 @@ func decodeMessage(v []byte) (*inferencev1.Message, error) {
 	}
 	role, ok := messageRoles[roleName]
 	if !ok {
-		return nil, inField("role", badValue("must be user, assistant or system"))
+		return nil, jsonx.InField("role", jsonx.BadValue("must be user, assistant or system"))
 	}
 	msg := &inferencev1.Message{Role: role}
-	if !present(m[1]) {
-		return nil, inField("content", errRequired)
+	if !jsonx.Present(m[1]) {
+		return nil, jsonx.InField("content", jsonx.ErrRequired)
 	}
 	if err := decodeContent(m[1], msg); err != nil {
-		return nil, inField("content", err)
+		return nil, jsonx.InField("content", err)
 	}
 	return msg, nil
 }
@@ -145,21 +147,21 @@ func decodeMessage(v []byte) (*inferencev1.Message, error) {
 // tool_use blocks become msg.ToolCalls, everything else content parts.
 func decodeContent(v []byte, msg *inferencev1.Message) error {
 	if v[0] == '"' {
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		if err != nil {
 			return err
 		}
 		msg.Content = []*inferencev1.ContentPart{textPart(s)}
 		return nil
 	}
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		if err := decodeBlock(v[start:end], msg); err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		return nil
 	})
-	if err == errNotArray {
-		return &typeError{want: "a string or an array of content blocks"}
+	if err == jsonx.ErrNotArray {
+		return &jsonx.TypeError{Want: "a string or an array of content blocks"}
 	}
 	return err
 }
@@ -192,7 +194,7 @@ const (
 
 func decodeBlock(v []byte, msg *inferencev1.Message) error {
 	var m [bCount][]byte
-	if err := readObjectMembers(v, blockKeys, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, blockKeys, m[:]); err != nil {
 		return err
 	}
 	typ, err := requiredString(m[bType], "type")
@@ -210,12 +212,12 @@ func decodeBlock(v []byte, msg *inferencev1.Message) error {
 		p, err = decodeDocumentBlock(m[bSource], m[bTitle])
 	case "tool_result":
 		if assistant {
-			return inField("type", badValue("tool_result is only allowed in user messages"))
+			return jsonx.InField("type", jsonx.BadValue("tool_result is only allowed in user messages"))
 		}
 		p, err = decodeToolResult(&m)
 	case "tool_use":
 		if !assistant {
-			return inField("type", badValue("tool_use is only allowed in assistant messages"))
+			return jsonx.InField("type", jsonx.BadValue("tool_use is only allowed in assistant messages"))
 		}
 		tc, err := decodeToolUse(&m)
 		if err != nil {
@@ -240,9 +242,9 @@ func decodeBlock(v []byte, msg *inferencev1.Message) error {
 	if err != nil || p == nil {
 		return err
 	}
-	if p.CacheControlJson == "" && present(m[bCacheControl]) {
+	if p.CacheControlJson == "" && jsonx.Present(m[bCacheControl]) {
 		if p.CacheControlJson, err = readObjectJSON(m[bCacheControl]); err != nil {
-			return inField("cache_control", err)
+			return jsonx.InField("cache_control", err)
 		}
 	}
 	msg.Content = append(msg.Content, p)
@@ -255,9 +257,9 @@ func decodeThinkingBlock(thinking, signature []byte) (*inferencev1.ContentPart, 
 		return nil, err
 	}
 	r := &inferencev1.ReasoningPart{Text: text}
-	if present(signature) {
-		if r.Signature, err = readString(signature); err != nil {
-			return nil, inField("signature", err)
+	if jsonx.Present(signature) {
+		if r.Signature, err = jsonx.ReadString(signature); err != nil {
+			return nil, jsonx.InField("signature", err)
 		}
 	}
 	return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Reasoning{Reasoning: r}}, nil
@@ -273,9 +275,9 @@ func decodeToolUse(m *[bCount][]byte) (*inferencev1.ToolCall, error) {
 		return nil, err
 	}
 	tc := &inferencev1.ToolCall{Id: id, Name: name, ArgumentsJson: "{}"}
-	if present(m[bInput]) {
+	if jsonx.Present(m[bInput]) {
 		if tc.ArgumentsJson, err = readObjectJSON(m[bInput]); err != nil {
-			return nil, inField("input", err)
+			return nil, jsonx.InField("input", err)
 		}
 	}
 	return tc, nil
@@ -287,14 +289,14 @@ func decodeToolResult(m *[bCount][]byte) (*inferencev1.ContentPart, error) {
 		return nil, err
 	}
 	tr := &inferencev1.ToolResult{ToolCallId: id}
-	if present(m[bIsError]) {
-		if tr.IsError, err = readBool(m[bIsError]); err != nil {
-			return nil, inField("is_error", err)
+	if jsonx.Present(m[bIsError]) {
+		if tr.IsError, err = jsonx.ReadBool(m[bIsError]); err != nil {
+			return nil, jsonx.InField("is_error", err)
 		}
 	}
-	if present(m[bContent]) {
+	if jsonx.Present(m[bContent]) {
 		if tr.Content, err = decodeToolResultContent(m[bContent]); err != nil {
-			return nil, inField("content", err)
+			return nil, jsonx.InField("content", err)
 		}
 	}
 	return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_ToolResult{ToolResult: tr}}, nil
@@ -308,21 +310,21 @@ func decodeToolResultContent(v []byte) ([]*inferencev1.ContentPart, error) {
 	if v[0] == '"' {
 		err = decodeContent(v, inner)
 	} else {
-		_, err = scanArray(v, 0, func(i, start, end int) error {
+		_, err = jsonx.ScanArray(v, 0, func(i, start, end int) error {
 			var typ [1][]byte
-			if err := readObjectMembers(v[start:end], []string{"type"}, typ[:]); err != nil {
-				return inIndex(i, err)
+			if err := jsonx.ReadObjectMembers(v[start:end], []string{"type"}, typ[:]); err != nil {
+				return jsonx.InIndex(i, err)
 			}
 			if string(typ[0]) == `"tool_result"` || string(typ[0]) == `"tool_use"` {
-				return inIndex(i, inField("type", badValue("cannot be nested in a tool_result")))
+				return jsonx.InIndex(i, jsonx.InField("type", jsonx.BadValue("cannot be nested in a tool_result")))
 			}
 			if err := decodeBlock(v[start:end], inner); err != nil {
-				return inIndex(i, err)
+				return jsonx.InIndex(i, err)
 			}
 			return nil
 		})
-		if err == errNotArray {
-			err = &typeError{want: "a string or an array of content blocks"}
+		if err == jsonx.ErrNotArray {
+			err = &jsonx.TypeError{Want: "a string or an array of content blocks"}
 		}
 	}
 	return inner.Content, err
@@ -352,16 +354,16 @@ func decodeImageBlock(source []byte) (*inferencev1.ContentPart, error) {
 	switch typ {
 	case "base64":
 		if img.MediaType, err = requiredString(s[sMediaType], "media_type"); err != nil {
-			return nil, inField("source", err)
+			return nil, jsonx.InField("source", err)
 		}
 		data, err := requiredString(s[sData], "data")
 		if err != nil {
-			return nil, inField("source", err)
+			return nil, jsonx.InField("source", err)
 		}
 		img.Url = "data:" + img.MediaType + ";base64," + data
 	case "url":
 		if img.Url, err = requiredString(s[sURL], "url"); err != nil {
-			return nil, inField("source", err)
+			return nil, jsonx.InField("source", err)
 		}
 	case "file":
 		f, err := fileIDSource(&s)
@@ -370,7 +372,7 @@ func decodeImageBlock(source []byte) (*inferencev1.ContentPart, error) {
 		}
 		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_File{File: f}}, nil
 	default:
-		return nil, inField("source", inField("type", badValue("must be base64, url or file")))
+		return nil, jsonx.InField("source", jsonx.InField("type", jsonx.BadValue("must be base64, url or file")))
 	}
 	return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Image{Image: img}}, nil
 }
@@ -388,24 +390,24 @@ func decodeDocumentBlock(source, title []byte) (*inferencev1.ContentPart, error)
 	switch typ {
 	case "base64":
 		if f.MediaType, err = requiredString(s[sMediaType], "media_type"); err != nil {
-			return nil, inField("source", err)
+			return nil, jsonx.InField("source", err)
 		}
 		data, err := requiredString(s[sData], "data")
 		if err != nil {
-			return nil, inField("source", err)
+			return nil, jsonx.InField("source", err)
 		}
 		if f.Data, err = base64.StdEncoding.DecodeString(data); err != nil {
-			return nil, inField("source", inField("data", badValue("must be base64")))
+			return nil, jsonx.InField("source", jsonx.InField("data", jsonx.BadValue("must be base64")))
 		}
 	case "text":
 		data, err := requiredString(s[sData], "data")
 		if err != nil {
-			return nil, inField("source", err)
+			return nil, jsonx.InField("source", err)
 		}
 		f.Data, f.MediaType = []byte(data), "text/plain"
 	case "url":
 		if f.Url, err = requiredString(s[sURL], "url"); err != nil {
-			return nil, inField("source", err)
+			return nil, jsonx.InField("source", err)
 		}
 	case "file":
 		if f, err = fileIDSource(&s); err != nil {
@@ -414,26 +416,26 @@ func decodeDocumentBlock(source, title []byte) (*inferencev1.ContentPart, error)
 	case "content":
 		return nil, nil
 	default:
-		return nil, inField("source", inField("type", badValue("must be base64, text, url, content or file")))
+		return nil, jsonx.InField("source", jsonx.InField("type", jsonx.BadValue("must be base64, text, url, content or file")))
 	}
-	if present(title) {
-		if f.Filename, err = readString(title); err != nil {
-			return nil, inField("title", err)
+	if jsonx.Present(title) {
+		if f.Filename, err = jsonx.ReadString(title); err != nil {
+			return nil, jsonx.InField("title", err)
 		}
 	}
 	return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_File{File: f}}, nil
 }
 
 func readSource(source []byte, s *[sCount][]byte) (string, error) {
-	if !present(source) {
-		return "", inField("source", errRequired)
+	if !jsonx.Present(source) {
+		return "", jsonx.InField("source", jsonx.ErrRequired)
 	}
-	if err := readObjectMembers(source, sourceKeys, s[:]); err != nil {
-		return "", inField("source", err)
+	if err := jsonx.ReadObjectMembers(source, sourceKeys, s[:]); err != nil {
+		return "", jsonx.InField("source", err)
 	}
 	typ, err := requiredString(s[sType], "type")
 	if err != nil {
-		return "", inField("source", err)
+		return "", jsonx.InField("source", err)
 	}
 	return typ, nil
 }
@@ -441,7 +443,7 @@ func readSource(source []byte, s *[sCount][]byte) (string, error) {
 func fileIDSource(s *[sCount][]byte) (*inferencev1.File, error) {
 	id, err := requiredString(s[sFileID], "file_id")
 	if err != nil {
-		return nil, inField("source", err)
+		return nil, jsonx.InField("source", err)
 	}
 	return &inferencev1.File{FileId: id}, nil
 }

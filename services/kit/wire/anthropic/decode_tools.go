@@ -1,15 +1,17 @@
 package anthropic
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 )
 
 func decodeTools(v []byte) ([]*inferencev1.Tool, error) {
 	var out []*inferencev1.Tool
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		t, err := decodeTool(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		out = append(out, t)
 		return nil
@@ -26,22 +28,22 @@ var toolKeys = []string{"type", "name", "description", "input_schema", "strict"}
 // rejects them when it builds its request.
 func decodeTool(v []byte) (*inferencev1.Tool, error) {
 	var m [5][]byte
-	if err := readObjectMembers(v, toolKeys, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, toolKeys, m[:]); err != nil {
 		return nil, err
 	}
 	typ := "custom"
-	if present(m[0]) {
+	if jsonx.Present(m[0]) {
 		var err error
-		if typ, err = readString(m[0]); err != nil {
-			return nil, inField("type", err)
+		if typ, err = jsonx.ReadString(m[0]); err != nil {
+			return nil, jsonx.InField("type", err)
 		}
 	}
 	if typ != "custom" {
-		t := &inferencev1.Tool{Type: typ, RawJson: validUTF8(v)}
-		if present(m[1]) {
-			name, err := readString(m[1])
+		t := &inferencev1.Tool{Type: typ, RawJson: jsonx.ValidUTF8(v)}
+		if jsonx.Present(m[1]) {
+			name, err := jsonx.ReadString(m[1])
 			if err != nil {
-				return nil, inField("name", err)
+				return nil, jsonx.InField("name", err)
 			}
 			t.Name = name
 		}
@@ -52,23 +54,23 @@ func decodeTool(v []byte) (*inferencev1.Tool, error) {
 		return nil, err
 	}
 	if name == "" {
-		return nil, inField("name", badValue("must not be empty"))
+		return nil, jsonx.InField("name", jsonx.BadValue("must not be empty"))
 	}
 	t := &inferencev1.Tool{Type: "function", Name: name}
-	if present(m[2]) {
-		if t.Description, err = readString(m[2]); err != nil {
-			return nil, inField("description", err)
+	if jsonx.Present(m[2]) {
+		if t.Description, err = jsonx.ReadString(m[2]); err != nil {
+			return nil, jsonx.InField("description", err)
 		}
 	}
-	if !present(m[3]) {
-		return nil, inField("input_schema", errRequired)
+	if !jsonx.Present(m[3]) {
+		return nil, jsonx.InField("input_schema", jsonx.ErrRequired)
 	}
 	if t.ParametersJson, err = readObjectJSON(m[3]); err != nil {
-		return nil, inField("input_schema", err)
+		return nil, jsonx.InField("input_schema", err)
 	}
-	if present(m[4]) {
-		if t.Strict, err = readBool(m[4]); err != nil {
-			return nil, inField("strict", err)
+	if jsonx.Present(m[4]) {
+		if t.Strict, err = jsonx.ReadBool(m[4]); err != nil {
+			return nil, jsonx.InField("strict", err)
 		}
 	}
 	return t, nil
@@ -79,7 +81,7 @@ func decodeTool(v []byte) (*inferencev1.Tool, error) {
 // ParallelToolCalls to false.
 func decodeToolChoice(v []byte, r *inferencev1.ChatRequest) error {
 	var m [3][]byte
-	if err := readObjectMembers(v, []string{"type", "name", "disable_parallel_tool_use"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"type", "name", "disable_parallel_tool_use"}, m[:]); err != nil {
 		return err
 	}
 	typ, err := requiredString(m[0], "type")
@@ -100,12 +102,12 @@ func decodeToolChoice(v []byte, r *inferencev1.ChatRequest) error {
 			return err
 		}
 	default:
-		return inField("type", badValue("must be auto, any, tool or none"))
+		return jsonx.InField("type", jsonx.BadValue("must be auto, any, tool or none"))
 	}
-	if present(m[2]) {
-		disable, err := readBool(m[2])
+	if jsonx.Present(m[2]) {
+		disable, err := jsonx.ReadBool(m[2])
 		if err != nil {
-			return inField("disable_parallel_tool_use", err)
+			return jsonx.InField("disable_parallel_tool_use", err)
 		}
 		parallel := !disable
 		r.ParallelToolCalls = &parallel

@@ -1,6 +1,8 @@
 package anthropic
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"math/rand/v2"
 	"strconv"
@@ -26,9 +28,9 @@ func EncodeResponse(r *inferencev1.ChatResponse, model string) []byte {
 	msg := choice.GetMessage()
 	b := make([]byte, 0, 384+messageSize(msg))
 	b = append(b, `{"id":`...)
-	b = appendString(b, idOrNew(r.GetId(), "msg_"))
+	b = jsonx.AppendString(b, idOrNew(r.GetId(), "msg_"))
 	b = append(b, `,"type":"message","role":"assistant","model":`...)
-	b = appendString(b, model)
+	b = jsonx.AppendString(b, model)
 	b = append(b, `,"content":[`...)
 	n := 0
 	for _, p := range msg.GetContent() {
@@ -39,7 +41,7 @@ func EncodeResponse(r *inferencev1.ChatResponse, model string) []byte {
 			}
 			b = appendComma(b, n)
 			b = append(b, `{"type":"text","text":`...)
-			b = appendString(b, x.Text)
+			b = jsonx.AppendString(b, x.Text)
 			b = append(b, '}')
 		case *inferencev1.ContentPart_Reasoning:
 			b = appendComma(b, n)
@@ -52,16 +54,16 @@ func EncodeResponse(r *inferencev1.ChatResponse, model string) []byte {
 	for _, tc := range msg.GetToolCalls() {
 		b = appendComma(b, n)
 		b = append(b, `{"type":"tool_use","id":`...)
-		b = appendString(b, idOrNew(tc.GetId(), "toolu_"))
+		b = jsonx.AppendString(b, idOrNew(tc.GetId(), "toolu_"))
 		b = append(b, `,"name":`...)
-		b = appendString(b, tc.GetName())
+		b = jsonx.AppendString(b, tc.GetName())
 		b = append(b, `,"input":`...)
 		b = appendToolInput(b, tc.GetArgumentsJson())
 		b = append(b, '}')
 		n++
 	}
 	b = append(b, `],"stop_reason":`...)
-	b = appendString(b, stopReasonName(choice.GetFinishReason(), choice.GetProviderFinishReason(), len(msg.GetToolCalls()) > 0))
+	b = jsonx.AppendString(b, stopReasonName(choice.GetFinishReason(), choice.GetProviderFinishReason(), len(msg.GetToolCalls()) > 0))
 	b = append(b, `,"stop_sequence":null,"usage":`...)
 	b = appendUsage(b, r.GetUsage())
 	return append(b, '}')
@@ -88,13 +90,13 @@ func appendComma(b []byte, n int) []byte {
 func appendReasoningBlock(b []byte, r *inferencev1.ReasoningPart) []byte {
 	if r.GetText() == "" && r.GetSignature() == "" && r.GetEncryptedContent() != "" {
 		b = append(b, `{"type":"redacted_thinking","data":`...)
-		b = appendString(b, r.GetEncryptedContent())
+		b = jsonx.AppendString(b, r.GetEncryptedContent())
 		return append(b, '}')
 	}
 	b = append(b, `{"type":"thinking","thinking":`...)
-	b = appendString(b, r.GetText())
+	b = jsonx.AppendString(b, r.GetText())
 	b = append(b, `,"signature":`...)
-	b = appendString(b, r.GetSignature())
+	b = jsonx.AppendString(b, r.GetSignature())
 	return append(b, '}')
 }
 
@@ -110,7 +112,7 @@ func appendToolInput(b []byte, args string) []byte {
 }
 
 func isJSONObject(s string) bool {
-	i := skipSpace([]byte(s), 0)
+	i := jsonx.SkipSpace([]byte(s), 0)
 	return i < len(s) && s[i] == '{' && json.Valid([]byte(s))
 }
 

@@ -1,6 +1,8 @@
 package anthropic
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"math"
 	"net/http"
@@ -62,7 +64,7 @@ func EncodeErrorWithRequestID(status int, e *errs.Error, requestID string) []byt
 	}
 	b = b[:len(b)-1]
 	b = append(b, `,"request_id":`...)
-	b = appendString(b, requestID)
+	b = jsonx.AppendString(b, requestID)
 	return append(b, '}')
 }
 
@@ -76,9 +78,9 @@ func EncodeStreamError(e *errs.Error) Frame {
 func encodeErrorEvent(typ, message string) []byte {
 	b := make([]byte, 0, 64+len(message))
 	b = append(b, `{"type":"error","error":{"type":`...)
-	b = appendString(b, typ)
+	b = jsonx.AppendString(b, typ)
 	b = append(b, `,"message":`...)
-	b = appendString(b, message)
+	b = jsonx.AppendString(b, message)
 	return append(b, `}}`...)
 }
 

@@ -1,6 +1,8 @@
 package anthropic
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"bytes"
 	"encoding/json"
 	"testing"
@@ -62,7 +64,7 @@ func FuzzRewriteForUpstream(f *testing.F) {
 		isObject := json.Valid(in) && bytes.HasPrefix(bytes.TrimLeft(in, " \t\r\n"), []byte("{")) && json.Unmarshal(in, &top) == nil
 		if err != nil {
 			mustInvalid(t, err)
-			if isObject && depth(in) < maxNesting {
+			if isObject && depth(in) < jsonx.MaxNesting {
 				t.Fatalf("rejected valid input %q: %v", in, err)
 			}
 			return
@@ -75,7 +77,7 @@ func FuzzRewriteForUpstream(f *testing.F) {
 			t.Fatalf("output %q is not JSON: %v", out, err)
 		}
 		var m string
-		if err := json.Unmarshal(got["model"], &m); err != nil || m != validUTF8([]byte(model)) {
+		if err := json.Unmarshal(got["model"], &m); err != nil || m != jsonx.ValidUTF8([]byte(model)) {
 			t.Fatalf("model = %s, want %q", got["model"], model)
 		}
 	})

@@ -1,5 +1,7 @@
 package anthropic
 
+import "github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 import "time"
 
 // EncodeModelList writes GET /v1/models in Anthropic's shape: one "model"
@@ -14,18 +16,18 @@ func EncodeModelList(ids []string, created int64) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"type":"model","id":`...)
-		b = appendString(b, id)
+		b = jsonx.AppendString(b, id)
 		b = append(b, `,"display_name":`...)
-		b = appendString(b, id)
+		b = jsonx.AppendString(b, id)
 		b = append(b, `,"created_at":`...)
-		b = appendString(b, at)
+		b = jsonx.AppendString(b, at)
 		b = append(b, '}')
 	}
 	b = append(b, `],"has_more":false,"first_id":`...)
 	if len(ids) > 0 {
-		b = appendString(b, ids[0])
+		b = jsonx.AppendString(b, ids[0])
 		b = append(b, `,"last_id":`...)
-		b = appendString(b, ids[len(ids)-1])
+		b = jsonx.AppendString(b, ids[len(ids)-1])
 	} else {
 		b = append(b, `null,"last_id":null`...)
 	}

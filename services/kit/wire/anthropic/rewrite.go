@@ -1,5 +1,7 @@
 package anthropic
 
+import "github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 import "bytes"
 
 // RewriteForUpstream prepares a client's Anthropic request body (messages
@@ -15,23 +17,23 @@ import "bytes"
 func RewriteForUpstream(original []byte, model string) ([]byte, error) {
 	var spansBuf [2][2]int
 	spans := spansBuf[:0] // values of top-level "model" members that differ
-	quoted := appendString(make([]byte, 0, len(model)+2), model)
+	quoted := jsonx.AppendString(make([]byte, 0, len(model)+2), model)
 	sawModel := false
-	open := skipSpace(original, 0)
-	closeBrace, err := scanObject(original, open, func(m member) error {
-		if string(keyOf(original, &m)) == "model" {
+	open := jsonx.SkipSpace(original, 0)
+	closeBrace, err := jsonx.ScanObject(original, open, func(m jsonx.Member) error {
+		if string(jsonx.KeyOf(original, &m)) == "model" {
 			sawModel = true
-			if !bytes.Equal(original[m.valStart:m.valEnd], quoted) {
-				spans = append(spans, [2]int{m.valStart, m.valEnd})
+			if !bytes.Equal(original[m.ValStart:m.ValEnd], quoted) {
+				spans = append(spans, [2]int{m.ValStart, m.ValEnd})
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, toInvalid(err)
+		return nil, jsonx.ToInvalid(err)
 	}
-	if rest := skipSpace(original, closeBrace+1); rest != len(original) {
-		return nil, toInvalid(syntaxErr("unexpected data after the JSON object", rest))
+	if rest := jsonx.SkipSpace(original, closeBrace+1); rest != len(original) {
+		return nil, jsonx.ToInvalid(jsonx.SyntaxErr("unexpected data after the JSON object", rest))
 	}
 	if sawModel && len(spans) == 0 {
 		return original, nil
@@ -41,7 +43,7 @@ func RewriteForUpstream(original []byte, model string) ([]byte, error) {
 		out = append(out, original[:open+1]...)
 		out = append(out, `"model":`...)
 		out = append(out, quoted...)
-		if skipSpace(original, open+1) != closeBrace {
+		if jsonx.SkipSpace(original, open+1) != closeBrace {
 			out = append(out, ',')
 		}
 		return append(out, original[open+1:]...), nil

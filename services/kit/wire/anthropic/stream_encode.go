@@ -1,6 +1,8 @@
 package anthropic
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"strconv"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
@@ -109,9 +111,9 @@ func (s *StreamEncoder) start(c *inferencev1.ChatChunk, out []Frame) []Frame {
 	s.id = idOrNew(c.GetId(), "msg_")
 	b := make([]byte, 0, 320)
 	b = append(b, `{"type":"message_start","message":{"id":`...)
-	b = appendString(b, s.id)
+	b = jsonx.AppendString(b, s.id)
 	b = append(b, `,"type":"message","role":"assistant","model":`...)
-	b = appendString(b, s.model)
+	b = jsonx.AppendString(b, s.model)
 	b = append(b, `,"content":[],"stop_reason":null,"stop_sequence":null,"usage":`...)
 	b = appendUsage(b, c.GetUsage())
 	b = append(b, `}}`...)
@@ -162,9 +164,9 @@ func (s *StreamEncoder) toolCall(tc *inferencev1.ToolCallDelta, out []Frame) []F
 		b = append(b, `{"type":"content_block_start","index":`...)
 		b = strconv.AppendInt(b, int64(block), 10)
 		b = append(b, `,"content_block":{"type":"tool_use","id":`...)
-		b = appendString(b, idOrNew(tc.GetId(), "toolu_"))
+		b = jsonx.AppendString(b, idOrNew(tc.GetId(), "toolu_"))
 		b = append(b, `,"name":`...)
-		b = appendString(b, tc.GetName())
+		b = jsonx.AppendString(b, tc.GetName())
 		b = append(b, `,"input":{}}}`...)
 		out = append(out, Frame{Event: "content_block_start", Data: b})
 	}
@@ -213,7 +215,7 @@ func (s *StreamEncoder) blockDelta(index int, prefix, value string) Frame {
 	b = strconv.AppendInt(b, int64(index), 10)
 	b = append(b, `,"delta":`...)
 	b = append(b, prefix...)
-	b = appendString(b, value)
+	b = jsonx.AppendString(b, value)
 	b = append(b, `}}`...)
 	return Frame{Event: "content_block_delta", Data: b}
 }
@@ -235,7 +237,7 @@ func (s *StreamEncoder) Finish() []Frame {
 	out = s.closeBlock(out)
 	b := make([]byte, 0, 200)
 	b = append(b, `{"type":"message_delta","delta":{"stop_reason":`...)
-	b = appendString(b, stopReasonName(s.finish, s.providerFinish, s.sawTool))
+	b = jsonx.AppendString(b, stopReasonName(s.finish, s.providerFinish, s.sawTool))
 	b = append(b, `,"stop_sequence":null},"usage":`...)
 	if s.usage != nil {
 		b = appendUsage(b, s.usage)

@@ -1,6 +1,8 @@
 package anthropic
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -213,24 +215,24 @@ func streamError(e *ErrorDetail) *inferencev1.StreamError {
 // and the caller falls back to encoding/json.
 func scanBlockDelta(data []byte, ev *StreamEvent) bool {
 	var top [3][]byte
-	if readObjectMembers(data, blockDeltaKeys, top[:]) != nil || string(top[0]) != `"content_block_delta"` ||
-		!present(top[1]) || !present(top[2]) {
+	if jsonx.ReadObjectMembers(data, blockDeltaKeys, top[:]) != nil || string(top[0]) != `"content_block_delta"` ||
+		!jsonx.Present(top[1]) || !jsonx.Present(top[2]) {
 		return false
 	}
-	index, err := readInt32(top[1])
+	index, err := jsonx.ReadInt32(top[1])
 	if err != nil {
 		return false
 	}
 	var d [5][]byte
-	if readObjectMembers(top[2], deltaKeys, d[:]) != nil || !present(d[0]) {
+	if jsonx.ReadObjectMembers(top[2], deltaKeys, d[:]) != nil || !jsonx.Present(d[0]) {
 		return false
 	}
 	delta := &StreamDelta{}
 	for i, dst := range [...]*string{&delta.Type, &delta.Text, &delta.PartialJSON, &delta.Thinking, &delta.Signature} {
-		if !present(d[i]) {
+		if !jsonx.Present(d[i]) {
 			continue
 		}
-		if *dst, err = readString(d[i]); err != nil {
+		if *dst, err = jsonx.ReadString(d[i]); err != nil {
 			return false
 		}
 	}

@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -329,6 +331,6 @@ func responseObject(text string, isError bool) json.RawMessage {
 	}
 	b := make([]byte, 0, len(text)+len(key)+8)
 	b = append(b, key...)
-	b = appendString(b, text)
+	b = jsonx.AppendString(b, text)
 	return append(b, '}')
 }

@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -62,9 +64,9 @@ func isGeminiTool(raw string) bool {
 	}
 	v := []byte(raw)
 	known, members := true, 0
-	_, err := scanObject(v, 0, func(m member) error {
+	_, err := jsonx.ScanObject(v, 0, func(m jsonx.Member) error {
 		members++
-		known = known && geminiToolKeys[string(camelKey(keyOf(v, &m)))]
+		known = known && geminiToolKeys[string(camelKey(jsonx.KeyOf(v, &m)))]
 		return nil
 	})
 	return err == nil && known && members > 0

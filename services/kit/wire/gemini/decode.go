@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"strings"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
@@ -44,15 +46,15 @@ func (f *requestFields) set(key, v []byte) {
 // top-level member to set. Validation finishes before any field is
 // interpreted, so malformed JSON is always reported as such.
 func scanTopLevel(body []byte, set func(key, val []byte)) error {
-	end, err := scanObject(body, 0, func(m member) error {
-		set(keyOf(body, &m), body[m.valStart:m.valEnd])
+	end, err := jsonx.ScanObject(body, 0, func(m jsonx.Member) error {
+		set(jsonx.KeyOf(body, &m), body[m.ValStart:m.ValEnd])
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if rest := skipSpace(body, end+1); rest != len(body) {
-		return syntaxErr("unexpected data after the JSON object", rest)
+	if rest := jsonx.SkipSpace(body, end+1); rest != len(body) {
+		return jsonx.SyntaxErr("unexpected data after the JSON object", rest)
 	}
 	return nil
 }
@@ -115,28 +117,28 @@ func CheckTranslatable(r *inferencev1.ChatRequest) *errs.Error {
 func decodeRequest(model string, body []byte, stream, countTokens bool) (*inferencev1.ChatRequest, *errs.Error, error) {
 	var f requestFields
 	if err := scanTopLevel(body, f.set); err != nil {
-		return nil, nil, toInvalid(err)
+		return nil, nil, jsonx.ToInvalid(err)
 	}
 	model = strings.TrimPrefix(model, "models/")
 	if model == "" {
 		return nil, nil, errs.Invalid("model", "the model name in the URL is empty")
 	}
-	if countTokens && present(f.generateContentRequest) {
+	if countTokens && jsonx.Present(f.generateContentRequest) {
 		var inner requestFields
 		if err := scanTopLevel(f.generateContentRequest, inner.set); err != nil {
-			return nil, nil, toInvalid(inField("generateContentRequest", err))
+			return nil, nil, jsonx.ToInvalid(jsonx.InField("generateContentRequest", err))
 		}
 		d := decoder{countTokens: true}
 		r, err := d.decode(&inner)
 		if err != nil {
-			return nil, nil, toInvalid(inField("generateContentRequest", err))
+			return nil, nil, jsonx.ToInvalid(jsonx.InField("generateContentRequest", err))
 		}
 		return finishRequest(r, model, body, false), d.note, nil
 	}
 	d := decoder{countTokens: countTokens}
 	r, err := d.decode(&f)
 	if err != nil {
-		return nil, nil, toInvalid(err)
+		return nil, nil, jsonx.ToInvalid(err)
 	}
 	return finishRequest(r, model, body, stream), d.note, nil
 }
@@ -180,61 +182,61 @@ func (d *decoder) untranslatable(field, what string) {
 
 func (d *decoder) decode(f *requestFields) (*inferencev1.ChatRequest, error) {
 	r := &inferencev1.ChatRequest{}
-	if present(f.systemInstruction) {
+	if jsonx.Present(f.systemInstruction) {
 		sys, err := d.decodeSystem(f.systemInstruction)
 		if err != nil {
-			return nil, inField("systemInstruction", err)
+			return nil, jsonx.InField("systemInstruction", err)
 		}
 		if sys != nil {
 			r.Messages = append(r.Messages, sys)
 		}
 	}
-	if !present(f.contents) {
+	if !jsonx.Present(f.contents) {
 		if !d.countTokens {
-			return nil, inField("contents", errRequired)
+			return nil, jsonx.InField("contents", jsonx.ErrRequired)
 		}
 	} else {
 		msgs, err := d.decodeContents(f.contents)
 		if err != nil {
-			return nil, inField("contents", err)
+			return nil, jsonx.InField("contents", err)
 		}
 		r.Messages = append(r.Messages, msgs...)
 	}
 	var err error
-	if present(f.tools) {
+	if jsonx.Present(f.tools) {
 		if r.Tools, err = decodeTools(f.tools); err != nil {
-			return nil, inField("tools", err)
+			return nil, jsonx.InField("tools", err)
 		}
 	}
-	if present(f.toolConfig) {
+	if jsonx.Present(f.toolConfig) {
 		if err := decodeToolConfig(f.toolConfig, r); err != nil {
-			return nil, inField("toolConfig", err)
+			return nil, jsonx.InField("toolConfig", err)
 		}
 	}
-	if present(f.generationConfig) {
+	if jsonx.Present(f.generationConfig) {
 		if err := d.decodeGenerationConfig(f.generationConfig, r); err != nil {
-			return nil, inField("generationConfig", err)
+			return nil, jsonx.InField("generationConfig", err)
 		}
 	}
-	if present(f.safetySettings) {
+	if jsonx.Present(f.safetySettings) {
 		// Safety thresholds are Gemini policy: validated, then left for a
 		// Gemini provider (other providers apply their own).
-		if _, err := scanArray(f.safetySettings, 0, nil); err != nil {
-			return nil, inField("safetySettings", err)
+		if _, err := jsonx.ScanArray(f.safetySettings, 0, nil); err != nil {
+			return nil, jsonx.InField("safetySettings", err)
 		}
 	}
-	if present(f.cachedContent) {
-		if _, err := readString(f.cachedContent); err != nil {
-			return nil, inField("cachedContent", err)
+	if jsonx.Present(f.cachedContent) {
+		if _, err := jsonx.ReadString(f.cachedContent); err != nil {
+			return nil, jsonx.InField("cachedContent", err)
 		}
 		d.untranslatable("cachedContent", "content cached at Google")
 	}
-	if present(f.labels) {
+	if jsonx.Present(f.labels) {
 		// Vertex AI billing labels: validated, then left for a Gemini
 		// provider. They are not request metadata (OpenAI would refuse
 		// metadata without stored completions).
-		if _, err = readStringMap(f.labels); err != nil {
-			return nil, inField("labels", err)
+		if _, err = jsonx.ReadStringMap(f.labels); err != nil {
+			return nil, jsonx.InField("labels", err)
 		}
 	}
 	return r, nil

@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"strings"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
@@ -42,26 +44,26 @@ func (d *decoder) decodeGenerationConfig(v []byte, r *inferencev1.ChatRequest) e
 	s := &inferencev1.Sampling{}
 	used := false
 	optFloat := func(i int, dst **float64) error {
-		if !present(m[i]) {
+		if !jsonx.Present(m[i]) {
 			return nil
 		}
 		x, err := readFloatField(m[i])
 		if err != nil {
-			return inField(generationConfigKeys[i], err)
+			return jsonx.InField(generationConfigKeys[i], err)
 		}
 		*dst, used = &x, true
 		return nil
 	}
 	optInt := func(i int, min int32, dst **int32) error {
-		if !present(m[i]) {
+		if !jsonx.Present(m[i]) {
 			return nil
 		}
 		x, err := readInt32Field(m[i])
 		if err != nil {
-			return inField(generationConfigKeys[i], err)
+			return jsonx.InField(generationConfigKeys[i], err)
 		}
 		if x < min {
-			return inField(generationConfigKeys[i], badValue("is too small"))
+			return jsonx.InField(generationConfigKeys[i], jsonx.BadValue("is too small"))
 		}
 		*dst, used = &x, true
 		return nil
@@ -79,17 +81,17 @@ func (d *decoder) decodeGenerationConfig(v []byte, r *inferencev1.ChatRequest) e
 			return err
 		}
 	}
-	if present(m[gcSeed]) {
+	if jsonx.Present(m[gcSeed]) {
 		seed, err := readIntField(m[gcSeed])
 		if err != nil {
-			return inField("seed", err)
+			return jsonx.InField("seed", err)
 		}
 		s.Seed, used = &seed, true
 	}
-	if present(m[gcStopSequences]) {
+	if jsonx.Present(m[gcStopSequences]) {
 		stop, err := readStrings(m[gcStopSequences])
 		if err != nil {
-			return inField("stopSequences", err)
+			return jsonx.InField("stopSequences", err)
 		}
 		s.Stop, used = stop, used || len(stop) > 0
 	}
@@ -99,17 +101,17 @@ func (d *decoder) decodeGenerationConfig(v []byte, r *inferencev1.ChatRequest) e
 	if err := d.decodeResponseFormat(&m, r); err != nil {
 		return err
 	}
-	if present(m[gcThinkingConfig]) {
+	if jsonx.Present(m[gcThinkingConfig]) {
 		reasoning, err := decodeThinkingConfig(m[gcThinkingConfig])
 		if err != nil {
-			return inField("thinkingConfig", err)
+			return jsonx.InField("thinkingConfig", err)
 		}
 		r.Reasoning = reasoning
 	}
-	if present(m[gcResponseModalities]) {
+	if jsonx.Present(m[gcResponseModalities]) {
 		modalities, err := readStrings(m[gcResponseModalities])
 		if err != nil {
-			return inField("responseModalities", err)
+			return jsonx.InField("responseModalities", err)
 		}
 		for _, mod := range modalities {
 			if !strings.EqualFold(mod, "TEXT") {
@@ -117,7 +119,7 @@ func (d *decoder) decodeGenerationConfig(v []byte, r *inferencev1.ChatRequest) e
 			}
 		}
 	}
-	if present(m[gcSpeechConfig]) {
+	if jsonx.Present(m[gcSpeechConfig]) {
 		d.untranslatable("generationConfig.speechConfig", "speech output")
 	}
 	return nil
@@ -128,24 +130,24 @@ func (d *decoder) decodeGenerationConfig(v []byte, r *inferencev1.ChatRequest) e
 // structured output.
 func (d *decoder) decodeResponseFormat(m *[gcCount][]byte, r *inferencev1.ChatRequest) error {
 	mime := ""
-	if present(m[gcResponseMimeType]) {
+	if jsonx.Present(m[gcResponseMimeType]) {
 		var err error
-		if mime, err = readString(m[gcResponseMimeType]); err != nil {
-			return inField("responseMimeType", err)
+		if mime, err = jsonx.ReadString(m[gcResponseMimeType]); err != nil {
+			return jsonx.InField("responseMimeType", err)
 		}
 	}
 	schemaField, schemaRaw := "responseJsonSchema", m[gcResponseJSONSchema]
-	if !present(schemaRaw) {
+	if !jsonx.Present(schemaRaw) {
 		schemaField, schemaRaw = "responseSchema", m[gcResponseSchema]
 	}
 	schema := ""
-	if present(schemaRaw) {
+	if jsonx.Present(schemaRaw) {
 		if schemaRaw[0] != '{' {
-			return inField(schemaField, errNotObject)
+			return jsonx.InField(schemaField, jsonx.ErrNotObject)
 		}
 		var err error
 		if schema, err = toJSONSchema(schemaRaw); err != nil {
-			return inField(schemaField, err)
+			return jsonx.InField(schemaField, err)
 		}
 	}
 	switch strings.ToLower(mime) {
@@ -178,17 +180,17 @@ func decodeThinkingConfig(v []byte) (*inferencev1.Reasoning, error) {
 	}
 	out := &inferencev1.Reasoning{}
 	include := false
-	if present(m[0]) {
+	if jsonx.Present(m[0]) {
 		var err error
-		if include, err = readBool(m[0]); err != nil {
-			return nil, inField("includeThoughts", err)
+		if include, err = jsonx.ReadBool(m[0]); err != nil {
+			return nil, jsonx.InField("includeThoughts", err)
 		}
 	}
 	out.Enabled = include
-	if present(m[1]) {
+	if jsonx.Present(m[1]) {
 		budget, err := readInt32Field(m[1])
 		if err != nil {
-			return nil, inField("thinkingBudget", err)
+			return nil, jsonx.InField("thinkingBudget", err)
 		}
 		switch {
 		case budget == 0:
@@ -199,10 +201,10 @@ func decodeThinkingConfig(v []byte) (*inferencev1.Reasoning, error) {
 			out.Enabled = true
 		}
 	}
-	if present(m[2]) {
-		level, err := readString(m[2])
+	if jsonx.Present(m[2]) {
+		level, err := jsonx.ReadString(m[2])
 		if err != nil {
-			return nil, inField("thinkingLevel", err)
+			return nil, jsonx.InField("thinkingLevel", err)
 		}
 		switch level = strings.ToLower(level); level {
 		case "minimal", "low", "medium", "high":

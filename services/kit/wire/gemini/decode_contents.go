@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"strconv"
 	"strings"
 
@@ -13,18 +15,18 @@ func (d *decoder) decodeSystem(v []byte) (*inferencev1.Message, error) {
 	if err := readFields(v, []string{"parts"}, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[0]) {
+	if !jsonx.Present(m[0]) {
 		return nil, nil
 	}
 	msg := &inferencev1.Message{Role: inferencev1.Role_ROLE_SYSTEM}
-	_, err := scanArray(m[0], 0, func(j, start, end int) error {
+	_, err := jsonx.ScanArray(m[0], 0, func(j, start, end int) error {
 		p, err := readPart(m[0][start:end])
 		if err != nil {
-			return inIndex(j, err)
+			return jsonx.InIndex(j, err)
 		}
 		part, err := d.userPart(&p, -1, j)
 		if err != nil {
-			return inIndex(j, err)
+			return jsonx.InIndex(j, err)
 		}
 		if part != nil {
 			msg.Content = append(msg.Content, part)
@@ -32,7 +34,7 @@ func (d *decoder) decodeSystem(v []byte) (*inferencev1.Message, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, inField("parts", err)
+		return nil, jsonx.InField("parts", err)
 	}
 	if len(msg.Content) == 0 {
 		return nil, nil
@@ -43,11 +45,11 @@ func (d *decoder) decodeSystem(v []byte) (*inferencev1.Message, error) {
 func (d *decoder) decodeContents(v []byte) ([]*inferencev1.Message, error) {
 	out := make([]*inferencev1.Message, 0, 8)
 	n := 0
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		n++
 		msg, err := d.decodeContent(v[start:end], i)
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		if msg != nil {
 			out = append(out, msg)
@@ -58,7 +60,7 @@ func (d *decoder) decodeContents(v []byte) ([]*inferencev1.Message, error) {
 		return nil, err
 	}
 	if n == 0 && !d.countTokens {
-		return nil, badValue("must contain at least one content")
+		return nil, jsonx.BadValue("must contain at least one content")
 	}
 	return out, nil
 }
@@ -71,10 +73,10 @@ func (d *decoder) decodeContent(v []byte, turn int) (*inferencev1.Message, error
 		return nil, err
 	}
 	role := ""
-	if present(m[0]) {
+	if jsonx.Present(m[0]) {
 		var err error
-		if role, err = readString(m[0]); err != nil {
-			return nil, inField("role", err)
+		if role, err = jsonx.ReadString(m[0]); err != nil {
+			return nil, jsonx.InField("role", err)
 		}
 	}
 	msg := &inferencev1.Message{}
@@ -84,15 +86,15 @@ func (d *decoder) decodeContent(v []byte, turn int) (*inferencev1.Message, error
 	case "user", "", "function": // "function" is the old role of function responses
 		msg.Role = inferencev1.Role_ROLE_USER
 	default:
-		return nil, inField("role", badValue("must be user or model"))
+		return nil, jsonx.InField("role", jsonx.BadValue("must be user or model"))
 	}
-	if !present(m[1]) {
+	if !jsonx.Present(m[1]) {
 		return nil, nil
 	}
-	_, err := scanArray(m[1], 0, func(j, start, end int) error {
+	_, err := jsonx.ScanArray(m[1], 0, func(j, start, end int) error {
 		p, err := readPart(m[1][start:end])
 		if err != nil {
-			return inIndex(j, err)
+			return jsonx.InIndex(j, err)
 		}
 		if msg.Role == inferencev1.Role_ROLE_ASSISTANT {
 			err = d.modelPart(&p, msg, turn, j)
@@ -104,15 +106,15 @@ func (d *decoder) decodeContent(v []byte, turn int) (*inferencev1.Message, error
 			}
 		}
 		if err != nil {
-			return inIndex(j, err)
+			return jsonx.InIndex(j, err)
 		}
 		return nil
 	})
-	if err == errNotArray {
-		return nil, inField("parts", errNotArray)
+	if err == jsonx.ErrNotArray {
+		return nil, jsonx.InField("parts", jsonx.ErrNotArray)
 	}
 	if err != nil {
-		return nil, inField("parts", err)
+		return nil, jsonx.InField("parts", err)
 	}
 	if len(msg.Content) == 0 && len(msg.ToolCalls) == 0 {
 		return nil, nil
@@ -161,11 +163,11 @@ func partField(turn, j int, name string) string {
 // notePartExtras records the part members that have no canonical form.
 func (d *decoder) notePartExtras(p *wirePart, turn, j int) {
 	switch {
-	case present(p.executableCode):
+	case jsonx.Present(p.executableCode):
 		d.untranslatable(partField(turn, j, "executableCode"), "code execution")
-	case present(p.codeExecutionResult):
+	case jsonx.Present(p.codeExecutionResult):
 		d.untranslatable(partField(turn, j, "codeExecutionResult"), "code execution")
-	case present(p.videoMetadata):
+	case jsonx.Present(p.videoMetadata):
 		d.untranslatable(partField(turn, j, "videoMetadata"), "video clipping")
 	}
 }
@@ -174,10 +176,10 @@ func (d *decoder) notePartExtras(p *wirePart, turn, j int) {
 func (d *decoder) userPart(p *wirePart, turn, j int) (*inferencev1.ContentPart, error) {
 	d.notePartExtras(p, turn, j)
 	switch {
-	case present(p.text):
-		text, err := readString(p.text)
+	case jsonx.Present(p.text):
+		text, err := jsonx.ReadString(p.text)
 		if err != nil {
-			return nil, inField("text", err)
+			return nil, jsonx.InField("text", err)
 		}
 		thought, err := readThought(p.thought)
 		if err != nil {
@@ -188,30 +190,30 @@ func (d *decoder) userPart(p *wirePart, turn, j int) (*inferencev1.ContentPart, 
 				Reasoning: &inferencev1.ReasoningPart{Text: text}}}, nil
 		}
 		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Text{Text: text}}, nil
-	case present(p.inlineData):
+	case jsonx.Present(p.inlineData):
 		part, err := decodeInlineData(p.inlineData)
 		if err != nil {
-			return nil, inField("inlineData", err)
+			return nil, jsonx.InField("inlineData", err)
 		}
 		return part, nil
-	case present(p.fileData):
+	case jsonx.Present(p.fileData):
 		part, err := d.decodeFileData(p.fileData, turn, j)
 		if err != nil {
-			return nil, inField("fileData", err)
+			return nil, jsonx.InField("fileData", err)
 		}
 		return part, nil
-	case present(p.functionResponse):
+	case jsonx.Present(p.functionResponse):
 		if turn < 0 {
-			return nil, inField("functionResponse", badValue("is not allowed in the system instruction"))
+			return nil, jsonx.InField("functionResponse", jsonx.BadValue("is not allowed in the system instruction"))
 		}
 		tr, err := d.decodeFunctionResponse(p.functionResponse, turn, j)
 		if err != nil {
-			return nil, inField("functionResponse", err)
+			return nil, jsonx.InField("functionResponse", err)
 		}
 		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_ToolResult{ToolResult: tr}}, nil
-	case present(p.functionCall):
-		if _, err := scanObject(p.functionCall, 0, nil); err != nil {
-			return nil, inField("functionCall", err)
+	case jsonx.Present(p.functionCall):
+		if _, err := jsonx.ScanObject(p.functionCall, 0, nil); err != nil {
+			return nil, jsonx.InField("functionCall", err)
 		}
 		d.untranslatable(partField(turn, j, "functionCall"), "a function call in a user turn")
 	}
@@ -219,23 +221,23 @@ func (d *decoder) userPart(p *wirePart, turn, j int) (*inferencev1.ContentPart, 
 }
 
 func readThought(v []byte) (bool, error) {
-	if !present(v) {
+	if !jsonx.Present(v) {
 		return false, nil
 	}
-	b, err := readBool(v)
+	b, err := jsonx.ReadBool(v)
 	if err != nil {
-		return false, inField("thought", err)
+		return false, jsonx.InField("thought", err)
 	}
 	return b, nil
 }
 
 func readSignature(v []byte) (string, error) {
-	if !present(v) {
+	if !jsonx.Present(v) {
 		return "", nil
 	}
-	s, err := readString(v)
+	s, err := jsonx.ReadString(v)
 	if err != nil {
-		return "", inField("thoughtSignature", err)
+		return "", jsonx.InField("thoughtSignature", err)
 	}
 	return s, nil
 }
@@ -250,10 +252,10 @@ func (d *decoder) modelPart(p *wirePart, msg *inferencev1.Message, turn, j int) 
 		return err
 	}
 	switch {
-	case present(p.functionCall):
+	case jsonx.Present(p.functionCall):
 		tc, err := d.decodeFunctionCall(p.functionCall, turn, j)
 		if err != nil {
-			return inField("functionCall", err)
+			return jsonx.InField("functionCall", err)
 		}
 		tc.Signature = sig
 		// Thinking shown before the call is signed by the call's signature.
@@ -262,10 +264,10 @@ func (d *decoder) modelPart(p *wirePart, msg *inferencev1.Message, turn, j int) 
 		}
 		msg.ToolCalls = append(msg.ToolCalls, tc)
 		return nil
-	case present(p.text):
-		text, err := readString(p.text)
+	case jsonx.Present(p.text):
+		text, err := jsonx.ReadString(p.text)
 		if err != nil {
-			return inField("text", err)
+			return jsonx.InField("text", err)
 		}
 		thought, err := readThought(p.thought)
 		if err != nil {
@@ -287,25 +289,25 @@ func (d *decoder) modelPart(p *wirePart, msg *inferencev1.Message, turn, j int) 
 			msg.Content = append(msg.Content, &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Text{Text: text}})
 		}
 		return nil
-	case present(p.inlineData):
+	case jsonx.Present(p.inlineData):
 		part, err := decodeInlineData(p.inlineData)
 		if err != nil {
-			return inField("inlineData", err)
+			return jsonx.InField("inlineData", err)
 		}
 		attachSignature(msg, sig)
 		msg.Content = append(msg.Content, part)
 		return nil
-	case present(p.fileData):
+	case jsonx.Present(p.fileData):
 		part, err := d.decodeFileData(p.fileData, turn, j)
 		if err != nil {
-			return inField("fileData", err)
+			return jsonx.InField("fileData", err)
 		}
 		attachSignature(msg, sig)
 		msg.Content = append(msg.Content, part)
 		return nil
-	case present(p.functionResponse):
-		if _, err := scanObject(p.functionResponse, 0, nil); err != nil {
-			return inField("functionResponse", err)
+	case jsonx.Present(p.functionResponse):
+		if _, err := jsonx.ScanObject(p.functionResponse, 0, nil); err != nil {
+			return jsonx.InField("functionResponse", err)
 		}
 		d.untranslatable(partField(turn, j, "functionResponse"), "a function response in a model turn")
 		return nil
@@ -348,23 +350,23 @@ func (d *decoder) decodeFunctionCall(v []byte, turn, j int) (*inferencev1.ToolCa
 	}
 	tc := &inferencev1.ToolCall{}
 	var err error
-	if !present(m[1]) {
-		return nil, inField("name", errRequired)
+	if !jsonx.Present(m[1]) {
+		return nil, jsonx.InField("name", jsonx.ErrRequired)
 	}
-	if tc.Name, err = readString(m[1]); err != nil {
-		return nil, inField("name", err)
+	if tc.Name, err = jsonx.ReadString(m[1]); err != nil {
+		return nil, jsonx.InField("name", err)
 	}
-	if present(m[0]) {
-		if tc.Id, err = readString(m[0]); err != nil {
-			return nil, inField("id", err)
+	if jsonx.Present(m[0]) {
+		if tc.Id, err = jsonx.ReadString(m[0]); err != nil {
+			return nil, jsonx.InField("id", err)
 		}
 	}
 	tc.ArgumentsJson = "{}"
-	if present(m[2]) {
+	if jsonx.Present(m[2]) {
 		if m[2][0] != '{' {
-			return nil, inField("args", errNotObject)
+			return nil, jsonx.InField("args", jsonx.ErrNotObject)
 		}
-		tc.ArgumentsJson = validUTF8(m[2])
+		tc.ArgumentsJson = jsonx.ValidUTF8(m[2])
 	}
 	clientID := tc.Id != ""
 	if !clientID {
@@ -426,16 +428,16 @@ func (d *decoder) decodeFunctionResponse(v []byte, turn, j int) (*inferencev1.To
 	}
 	tr := &inferencev1.ToolResult{}
 	var err error
-	if !present(m[1]) {
-		return nil, inField("name", errRequired)
+	if !jsonx.Present(m[1]) {
+		return nil, jsonx.InField("name", jsonx.ErrRequired)
 	}
-	if tr.Name, err = readString(m[1]); err != nil {
-		return nil, inField("name", err)
+	if tr.Name, err = jsonx.ReadString(m[1]); err != nil {
+		return nil, jsonx.InField("name", err)
 	}
 	id := ""
-	if present(m[0]) {
-		if id, err = readString(m[0]); err != nil {
-			return nil, inField("id", err)
+	if jsonx.Present(m[0]) {
+		if id, err = jsonx.ReadString(m[0]); err != nil {
+			return nil, jsonx.InField("id", err)
 		}
 	}
 	var ok bool
@@ -443,34 +445,34 @@ func (d *decoder) decodeFunctionResponse(v []byte, turn, j int) (*inferencev1.To
 		tr.ToolCallId = syntheticCallID(turn, j)
 	}
 	text, isError := "{}", false
-	if present(m[2]) {
+	if jsonx.Present(m[2]) {
 		if m[2][0] != '{' {
-			return nil, inField("response", errNotObject)
+			return nil, jsonx.InField("response", jsonx.ErrNotObject)
 		}
 		if text, isError, err = responseText(m[2]); err != nil {
-			return nil, inField("response", err)
+			return nil, jsonx.InField("response", err)
 		}
 	}
 	tr.IsError = isError
 	tr.Content = append(tr.Content, &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Text{Text: text}})
-	if present(m[3]) {
-		_, err := scanArray(m[3], 0, func(k, start, end int) error {
+	if jsonx.Present(m[3]) {
+		_, err := jsonx.ScanArray(m[3], 0, func(k, start, end int) error {
 			var inline [1][]byte
 			if err := readFields(m[3][start:end], []string{"inlineData"}, inline[:]); err != nil {
-				return inIndex(k, err)
+				return jsonx.InIndex(k, err)
 			}
-			if !present(inline[0]) {
+			if !jsonx.Present(inline[0]) {
 				return nil
 			}
 			part, err := decodeInlineData(inline[0])
 			if err != nil {
-				return inIndex(k, inField("inlineData", err))
+				return jsonx.InIndex(k, jsonx.InField("inlineData", err))
 			}
 			tr.Content = append(tr.Content, part)
 			return nil
 		})
 		if err != nil {
-			return nil, inField("parts", err)
+			return nil, jsonx.InField("parts", err)
 		}
 	}
 	return tr, nil
@@ -482,19 +484,19 @@ func (d *decoder) decodeFunctionResponse(v []byte, turn, j int) (*inferencev1.To
 func responseText(v []byte) (string, bool, error) {
 	var key, val []byte
 	n := 0
-	_, err := scanObject(v, 0, func(m member) error {
+	_, err := jsonx.ScanObject(v, 0, func(m jsonx.Member) error {
 		n++
-		key, val = keyOf(v, &m), v[m.valStart:m.valEnd]
+		key, val = jsonx.KeyOf(v, &m), v[m.ValStart:m.ValEnd]
 		return nil
 	})
 	if err != nil {
 		return "", false, err
 	}
 	if n == 1 && len(val) > 0 && val[0] == '"' && (string(key) == "output" || string(key) == "error") {
-		s, err := readString(val)
+		s, err := jsonx.ReadString(val)
 		return s, string(key) == "error", err
 	}
-	return validUTF8(v), false, nil
+	return jsonx.ValidUTF8(v), false, nil
 }
 
 // decodeInlineData reads {mimeType, data}: images become image parts,
@@ -504,23 +506,23 @@ func decodeInlineData(v []byte) (*inferencev1.ContentPart, error) {
 	if err := readFields(v, []string{"mimeType", "data"}, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[0]) {
-		return nil, inField("mimeType", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("mimeType", jsonx.ErrRequired)
 	}
-	mt, err := readString(m[0])
+	mt, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return nil, inField("mimeType", err)
+		return nil, jsonx.InField("mimeType", err)
 	}
-	if !present(m[1]) {
-		return nil, inField("data", errRequired)
+	if !jsonx.Present(m[1]) {
+		return nil, jsonx.InField("data", jsonx.ErrRequired)
 	}
-	s, err := readString(m[1])
+	s, err := jsonx.ReadString(m[1])
 	if err != nil {
-		return nil, inField("data", err)
+		return nil, jsonx.InField("data", err)
 	}
 	data, ok := decodeBytes(s)
 	if !ok {
-		return nil, inField("data", badValue("must be base64"))
+		return nil, jsonx.InField("data", jsonx.BadValue("must be base64"))
 	}
 	return mediaPart(mt, data, ""), nil
 }
@@ -563,17 +565,17 @@ func (d *decoder) decodeFileData(v []byte, turn, j int) (*inferencev1.ContentPar
 	if err := readFields(v, []string{"mimeType", "fileUri"}, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[1]) {
-		return nil, inField("fileUri", errRequired)
+	if !jsonx.Present(m[1]) {
+		return nil, jsonx.InField("fileUri", jsonx.ErrRequired)
 	}
-	uri, err := readString(m[1])
+	uri, err := jsonx.ReadString(m[1])
 	if err != nil {
-		return nil, inField("fileUri", err)
+		return nil, jsonx.InField("fileUri", err)
 	}
 	mt := ""
-	if present(m[0]) {
-		if mt, err = readString(m[0]); err != nil {
-			return nil, inField("mimeType", err)
+	if jsonx.Present(m[0]) {
+		if mt, err = jsonx.ReadString(m[0]); err != nil {
+			return nil, jsonx.InField("mimeType", err)
 		}
 	}
 	if isGoogleStoredFile(uri) {

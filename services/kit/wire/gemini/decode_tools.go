@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"strings"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
@@ -13,33 +15,33 @@ import (
 // send to a Gemini provider as is.
 func decodeTools(v []byte) ([]*inferencev1.Tool, error) {
 	var out []*inferencev1.Tool
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		tool := v[start:end]
-		_, err := scanObject(tool, 0, func(m member) error {
-			name := camelKey(keyOf(tool, &m))
-			val := tool[m.valStart:m.valEnd]
-			if !present(val) || len(name) == 0 {
+		_, err := jsonx.ScanObject(tool, 0, func(m jsonx.Member) error {
+			name := camelKey(jsonx.KeyOf(tool, &m))
+			val := tool[m.ValStart:m.ValEnd]
+			if !jsonx.Present(val) || len(name) == 0 {
 				return nil
 			}
 			if string(name) == "functionDeclarations" {
 				fns, err := decodeFunctionDeclarations(val)
 				if err != nil {
-					return inField("functionDeclarations", err)
+					return jsonx.InField("functionDeclarations", err)
 				}
 				out = append(out, fns...)
 				return nil
 			}
 			raw := make([]byte, 0, len(name)+len(val)+5)
 			raw = append(raw, '{')
-			raw = appendString(raw, validUTF8(name))
+			raw = jsonx.AppendString(raw, jsonx.ValidUTF8(name))
 			raw = append(raw, ':')
 			raw = append(raw, val...)
 			raw = append(raw, '}')
-			out = append(out, &inferencev1.Tool{Type: snakeName(validUTF8(name)), RawJson: validUTF8(raw)})
+			out = append(out, &inferencev1.Tool{Type: snakeName(jsonx.ValidUTF8(name)), RawJson: jsonx.ValidUTF8(raw)})
 			return nil
 		})
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		return nil
 	})
@@ -48,10 +50,10 @@ func decodeTools(v []byte) ([]*inferencev1.Tool, error) {
 
 func decodeFunctionDeclarations(v []byte) ([]*inferencev1.Tool, error) {
 	var out []*inferencev1.Tool
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		t, err := decodeFunctionDeclaration(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		out = append(out, t)
 		return nil
@@ -66,31 +68,31 @@ func decodeFunctionDeclaration(v []byte) (*inferencev1.Tool, error) {
 	}
 	t := &inferencev1.Tool{Type: "function"}
 	var err error
-	if !present(m[0]) {
-		return nil, inField("name", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("name", jsonx.ErrRequired)
 	}
-	if t.Name, err = readString(m[0]); err != nil {
-		return nil, inField("name", err)
+	if t.Name, err = jsonx.ReadString(m[0]); err != nil {
+		return nil, jsonx.InField("name", err)
 	}
 	if t.Name == "" {
-		return nil, inField("name", badValue("must not be empty"))
+		return nil, jsonx.InField("name", jsonx.BadValue("must not be empty"))
 	}
-	if present(m[1]) {
-		if t.Description, err = readString(m[1]); err != nil {
-			return nil, inField("description", err)
+	if jsonx.Present(m[1]) {
+		if t.Description, err = jsonx.ReadString(m[1]); err != nil {
+			return nil, jsonx.InField("description", err)
 		}
 	}
 	for k, field := range [...]string{"parameters", "parametersJsonSchema"} {
 		raw := m[2+k]
-		if !present(raw) {
+		if !jsonx.Present(raw) {
 			continue
 		}
 		if raw[0] != '{' {
-			return nil, inField(field, errNotObject)
+			return nil, jsonx.InField(field, jsonx.ErrNotObject)
 		}
 		schema, err := toJSONSchema(raw)
 		if err != nil {
-			return nil, inField(field, err)
+			return nil, jsonx.InField(field, err)
 		}
 		t.ParametersJson = schema
 	}
@@ -107,26 +109,26 @@ func decodeToolConfig(v []byte, r *inferencev1.ChatRequest) error {
 	if err := readFields(v, []string{"functionCallingConfig"}, cfg[:]); err != nil {
 		return err
 	}
-	if !present(cfg[0]) {
+	if !jsonx.Present(cfg[0]) {
 		return nil
 	}
 	var m [2][]byte
 	if err := readFields(cfg[0], []string{"mode", "allowedFunctionNames"}, m[:]); err != nil {
-		return inField("functionCallingConfig", err)
+		return jsonx.InField("functionCallingConfig", err)
 	}
 	var allowed []string
-	if present(m[1]) {
+	if jsonx.Present(m[1]) {
 		var err error
 		if allowed, err = readStrings(m[1]); err != nil {
-			return inField("functionCallingConfig", inField("allowedFunctionNames", err))
+			return jsonx.InField("functionCallingConfig", jsonx.InField("allowedFunctionNames", err))
 		}
 	}
-	if !present(m[0]) {
+	if !jsonx.Present(m[0]) {
 		return nil
 	}
 	mode, err := readMode(m[0])
 	if err != nil {
-		return inField("functionCallingConfig", inField("mode", err))
+		return jsonx.InField("functionCallingConfig", jsonx.InField("mode", err))
 	}
 	tc := &inferencev1.ToolChoice{}
 	switch mode {
@@ -143,7 +145,7 @@ func decodeToolConfig(v []byte, r *inferencev1.ChatRequest) error {
 			tc.Mode, tc.FunctionName = inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_FUNCTION, allowed[0]
 		}
 	default:
-		return inField("functionCallingConfig", inField("mode", badValue("must be AUTO, ANY, NONE or VALIDATED")))
+		return jsonx.InField("functionCallingConfig", jsonx.InField("mode", jsonx.BadValue("must be AUTO, ANY, NONE or VALIDATED")))
 	}
 	r.ToolChoice = tc
 	if len(allowed) > 0 && tc.FunctionName == "" {
@@ -154,18 +156,18 @@ func decodeToolConfig(v []byte, r *inferencev1.ChatRequest) error {
 
 // readMode reads a mode by name (any case) or by enum number.
 func readMode(v []byte) (string, error) {
-	if isNumber(v) {
-		n, err := readInt32(v)
+	if jsonx.IsNumber(v) {
+		n, err := jsonx.ReadInt32(v)
 		if err != nil {
 			return "", err
 		}
 		names := [...]string{"MODE_UNSPECIFIED", "AUTO", "ANY", "NONE", "VALIDATED"}
 		if n < 0 || int(n) >= len(names) {
-			return "", badValue("is not a known mode")
+			return "", jsonx.BadValue("is not a known mode")
 		}
 		return names[n], nil
 	}
-	s, err := readString(v)
+	s, err := jsonx.ReadString(v)
 	return strings.ToUpper(s), err
 }
 

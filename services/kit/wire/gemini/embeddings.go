@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -25,7 +27,7 @@ func DecodeEmbedContentRequest(model string, body []byte) (*inferencev1.Embeddin
 		err = decodeEmbedEntry(body, r)
 	}
 	if err != nil {
-		return nil, toInvalid(err)
+		return nil, jsonx.ToInvalid(err)
 	}
 	return finishEmbeddings(r, model, body)
 }
@@ -40,29 +42,29 @@ func DecodeBatchEmbedContentsRequest(model string, body []byte) (*inferencev1.Em
 			requests = val
 		}
 	}); err != nil {
-		return nil, toInvalid(err)
+		return nil, jsonx.ToInvalid(err)
 	}
 	r := &inferencev1.EmbeddingsRequest{}
-	if !present(requests) {
-		return nil, toInvalid(inField("requests", errRequired))
+	if !jsonx.Present(requests) {
+		return nil, jsonx.ToInvalid(jsonx.InField("requests", jsonx.ErrRequired))
 	}
-	_, err := scanArray(requests, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(requests, 0, func(i, start, end int) error {
 		one := &inferencev1.EmbeddingsRequest{}
 		if err := decodeEmbedEntry(requests[start:end], one); err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		if i > 0 && one.GetDimensions() != r.GetDimensions() {
-			return inIndex(i, inField("outputDimensionality", badValue("must be the same for every request")))
+			return jsonx.InIndex(i, jsonx.InField("outputDimensionality", jsonx.BadValue("must be the same for every request")))
 		}
 		r.Dimensions = one.Dimensions
 		r.Inputs = append(r.Inputs, one.Inputs...)
 		return nil
 	})
 	if err == nil && len(r.Inputs) == 0 {
-		err = badValue("must not be empty")
+		err = jsonx.BadValue("must not be empty")
 	}
 	if err != nil {
-		return nil, toInvalid(inField("requests", err))
+		return nil, jsonx.ToInvalid(jsonx.InField("requests", err))
 	}
 	return finishEmbeddings(r, model, body)
 }
@@ -83,47 +85,47 @@ func decodeEmbedEntry(v []byte, r *inferencev1.EmbeddingsRequest) error {
 	if err := readFields(v, []string{"content", "outputDimensionality"}, m[:]); err != nil {
 		return err
 	}
-	if !present(m[0]) {
-		return inField("content", errRequired)
+	if !jsonx.Present(m[0]) {
+		return jsonx.InField("content", jsonx.ErrRequired)
 	}
 	var parts [1][]byte
 	if err := readFields(m[0], []string{"parts"}, parts[:]); err != nil {
-		return inField("content", err)
+		return jsonx.InField("content", err)
 	}
-	if !present(parts[0]) {
-		return inField("content", inField("parts", errRequired))
+	if !jsonx.Present(parts[0]) {
+		return jsonx.InField("content", jsonx.InField("parts", jsonx.ErrRequired))
 	}
 	var texts []string
-	_, err := scanArray(parts[0], 0, func(j, start, end int) error {
+	_, err := jsonx.ScanArray(parts[0], 0, func(j, start, end int) error {
 		var text [1][]byte
 		if err := readFields(parts[0][start:end], []string{"text"}, text[:]); err != nil {
-			return inIndex(j, err)
+			return jsonx.InIndex(j, err)
 		}
-		if !present(text[0]) {
-			return inIndex(j, badValue("must be a text part; only text can be embedded"))
+		if !jsonx.Present(text[0]) {
+			return jsonx.InIndex(j, jsonx.BadValue("must be a text part; only text can be embedded"))
 		}
-		s, err := readString(text[0])
+		s, err := jsonx.ReadString(text[0])
 		if err != nil {
-			return inIndex(j, inField("text", err))
+			return jsonx.InIndex(j, jsonx.InField("text", err))
 		}
 		texts = append(texts, s)
 		return nil
 	})
 	if err != nil {
-		return inField("content", inField("parts", err))
+		return jsonx.InField("content", jsonx.InField("parts", err))
 	}
 	input := strings.Join(texts, "\n")
 	if input == "" {
-		return inField("content", inField("parts", badValue("must hold some text")))
+		return jsonx.InField("content", jsonx.InField("parts", jsonx.BadValue("must hold some text")))
 	}
 	r.Inputs = append(r.Inputs, input)
-	if present(m[1]) {
+	if jsonx.Present(m[1]) {
 		d, err := readInt32Field(m[1])
 		if err != nil {
-			return inField("outputDimensionality", err)
+			return jsonx.InField("outputDimensionality", err)
 		}
 		if d < 1 {
-			return inField("outputDimensionality", badValue("must be at least 1"))
+			return jsonx.InField("outputDimensionality", jsonx.BadValue("must be at least 1"))
 		}
 		r.Dimensions = &d
 	}
@@ -183,7 +185,7 @@ func appendValues(b []byte, vals []float32) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendFloat32(b, f)
+		b = jsonx.AppendFloat32(b, f)
 	}
 	return append(b, `]}`...)
 }

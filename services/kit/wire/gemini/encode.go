@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -32,9 +34,9 @@ func EncodeResponse(r *inferencev1.ChatResponse, model string) []byte {
 		b = appendUsageMetadata(b, u)
 	}
 	b = append(b, `,"modelVersion":`...)
-	b = appendString(b, model)
+	b = jsonx.AppendString(b, model)
 	b = append(b, `,"responseId":`...)
-	b = appendString(b, idOrNew(r.GetId()))
+	b = jsonx.AppendString(b, idOrNew(r.GetId()))
 	return append(b, '}')
 }
 
@@ -85,7 +87,7 @@ func appendCandidate(b []byte, c *inferencev1.Choice) []byte {
 	if malformed {
 		reason = "MALFORMED_FUNCTION_CALL"
 	}
-	b = appendString(b, reason)
+	b = jsonx.AppendString(b, reason)
 	b = append(b, `,"index":`...)
 	b = strconv.AppendInt(b, int64(c.GetIndex()), 10)
 	return append(b, '}')
@@ -115,7 +117,7 @@ func (w *partWriter) close(b []byte, signature string) []byte {
 	}
 	if signature != "" {
 		b = append(b, `,"thoughtSignature":`...)
-		b = appendString(b, signature)
+		b = jsonx.AppendString(b, signature)
 	}
 	return append(b, '}')
 }
@@ -123,21 +125,21 @@ func (w *partWriter) close(b []byte, signature string) []byte {
 func (w *partWriter) text(b []byte, text string) []byte {
 	b = w.open(b)
 	b = append(b, `"text":`...)
-	b = appendString(b, text)
+	b = jsonx.AppendString(b, text)
 	return w.close(b, "")
 }
 
 func (w *partWriter) thought(b []byte, text string) []byte {
 	b = w.open(b)
 	b = append(b, `"text":`...)
-	b = appendString(b, text)
+	b = jsonx.AppendString(b, text)
 	return append(b, `,"thought":true}`...)
 }
 
 func (w *partWriter) inlineData(b []byte, mediaType string, data []byte) []byte {
 	b = w.open(b)
 	b = append(b, `"inlineData":{"mimeType":`...)
-	b = appendString(b, mediaType)
+	b = jsonx.AppendString(b, mediaType)
 	b = append(b, `,"data":"`...)
 	b = base64.StdEncoding.AppendEncode(b, data)
 	b = append(b, `"}`...)
@@ -156,11 +158,11 @@ func (w *partWriter) functionCall(b []byte, id, name, args, signature string) ([
 	b = append(b, `"functionCall":{`...)
 	if id != "" {
 		b = append(b, `"id":`...)
-		b = appendString(b, id)
+		b = jsonx.AppendString(b, id)
 		b = append(b, ',')
 	}
 	b = append(b, `"name":`...)
-	b = appendString(b, name)
+	b = jsonx.AppendString(b, name)
 	b = append(b, `,"args":`...)
 	b = append(b, args...)
 	b = append(b, '}')

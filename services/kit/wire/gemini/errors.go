@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"bytes"
 	"encoding/json"
 	"math"
@@ -63,20 +65,20 @@ func encodeError(code int, status, message, reason, param string, retry time.Dur
 	b = append(b, `{"error":{"code":`...)
 	b = strconv.AppendInt(b, int64(code), 10)
 	b = append(b, `,"message":`...)
-	b = appendString(b, message)
+	b = jsonx.AppendString(b, message)
 	b = append(b, `,"status":`...)
-	b = appendString(b, status)
+	b = jsonx.AppendString(b, status)
 	b = append(b, `,"details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":`...)
 	if reason == "" {
 		reason = status
 	}
-	b = appendString(b, strings.ToUpper(reason))
+	b = jsonx.AppendString(b, strings.ToUpper(reason))
 	b = append(b, `,"domain":"tollgate"}`...)
 	if param != "" {
 		b = append(b, `,{"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[{"field":`...)
-		b = appendString(b, param)
+		b = jsonx.AppendString(b, param)
 		b = append(b, `,"description":`...)
-		b = appendString(b, message)
+		b = jsonx.AppendString(b, message)
 		b = append(b, `}]}`...)
 	}
 	if retry > 0 {

@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -66,11 +68,11 @@ func snakeName(name string) string {
 // lowerCamelCase names, in order), accepting snake_case spellings too;
 // unknown members are ignored. It reports errNotObject for non-objects.
 func readFields(v []byte, keys []string, into [][]byte) error {
-	_, err := scanObject(v, 0, func(m member) error {
-		k := camelKey(keyOf(v, &m))
+	_, err := jsonx.ScanObject(v, 0, func(m jsonx.Member) error {
+		k := camelKey(jsonx.KeyOf(v, &m))
 		for i, want := range keys {
 			if string(k) == want {
-				into[i] = v[m.valStart:m.valEnd]
+				into[i] = v[m.ValStart:m.ValEnd]
 				return nil
 			}
 		}
@@ -83,17 +85,17 @@ func readFields(v []byte, keys []string, into [][]byte) error {
 // a decimal string.
 func readIntField(v []byte) (int64, error) {
 	if len(v) > 1 && v[0] == '"' {
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		if err != nil {
 			return 0, err
 		}
 		n, perr := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		if perr != nil {
-			return 0, errNotInt
+			return 0, jsonx.ErrNotInt
 		}
 		return n, nil
 	}
-	return readInt64(v)
+	return jsonx.ReadInt64(v)
 }
 
 func readInt32Field(v []byte) (int32, error) {
@@ -102,7 +104,7 @@ func readInt32Field(v []byte) (int32, error) {
 		return 0, err
 	}
 	if n < -1<<31 || n > 1<<31-1 {
-		return 0, badValue("is out of range")
+		return 0, jsonx.BadValue("is out of range")
 	}
 	return int32(n), nil
 }
@@ -110,26 +112,26 @@ func readInt32Field(v []byte) (int32, error) {
 // readFloatField reads a number, or a numeric string as proto JSON allows.
 func readFloatField(v []byte) (float64, error) {
 	if len(v) > 1 && v[0] == '"' {
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		if err != nil {
 			return 0, err
 		}
 		f, perr := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		if perr != nil {
-			return 0, errNotNumber
+			return 0, jsonx.ErrNotNumber
 		}
 		return f, nil
 	}
-	return readFloat(v)
+	return jsonx.ReadFloat(v)
 }
 
 // readStrings reads an array of strings.
 func readStrings(v []byte) ([]string, error) {
 	var out []string
-	_, err := scanArray(v, 0, func(i, start, end int) error {
-		s, err := readString(v[start:end])
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
+		s, err := jsonx.ReadString(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		out = append(out, s)
 		return nil
@@ -154,10 +156,10 @@ func decodeBytes(s string) ([]byte, bool) {
 // isJSONObject reports whether s is a JSON object (validated).
 func isJSONObject(s string) bool {
 	b := []byte(s)
-	i := skipSpace(b, 0)
+	i := jsonx.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
 	}
-	end, err := skipValue(b, i)
-	return err == nil && skipSpace(b, end) == len(b)
+	end, err := jsonx.SkipValue(b, i)
+	return err == nil && jsonx.SkipSpace(b, end) == len(b)
 }

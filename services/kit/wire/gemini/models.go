@@ -1,5 +1,7 @@
 package gemini
 
+import "github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 import "strings"
 
 // generationMethods are the methods Tollgate serves for every model.
@@ -27,11 +29,11 @@ func EncodeModel(id string) []byte {
 func appendModel(b []byte, id string) []byte {
 	id = strings.TrimPrefix(id, "models/")
 	b = append(b, `{"name":`...)
-	b = appendString(b, "models/"+id)
+	b = jsonx.AppendString(b, "models/"+id)
 	b = append(b, `,"baseModelId":`...)
-	b = appendString(b, id)
+	b = jsonx.AppendString(b, id)
 	b = append(b, `,"version":"001","displayName":`...)
-	b = appendString(b, id)
+	b = jsonx.AppendString(b, id)
 	b = append(b, `,"supportedGenerationMethods":`...)
 	b = append(b, generationMethods...)
 	return append(b, '}')

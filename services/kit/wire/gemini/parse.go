@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -153,10 +155,10 @@ func (a *responseAccumulator) addPart(msg *inferencev1.Message, p *Part, respons
 
 // argsText is a call's arguments as JSON text: "{}" when absent.
 func argsText(args json.RawMessage) string {
-	if len(args) == 0 || isNull(args) {
+	if len(args) == 0 || jsonx.IsNull(args) {
 		return "{}"
 	}
-	return validUTF8(args)
+	return jsonx.ValidUTF8(args)
 }
 
 // responseCallID names the n-th call of a response that gave calls no id.

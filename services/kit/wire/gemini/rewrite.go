@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"bytes"
 	"strings"
 )
@@ -20,31 +22,31 @@ import (
 func RewriteForUpstream(original []byte, model string) ([]byte, error) {
 	var spansBuf [4][2]int
 	spans := spansBuf[:0] // "model" values to replace, in order
-	open := skipSpace(original, 0)
-	closeBrace, err := scanObject(original, open, func(m member) error {
-		val := original[m.valStart:m.valEnd]
-		switch string(camelKey(keyOf(original, &m))) {
+	open := jsonx.SkipSpace(original, 0)
+	closeBrace, err := jsonx.ScanObject(original, open, func(m jsonx.Member) error {
+		val := original[m.ValStart:m.ValEnd]
+		switch string(camelKey(jsonx.KeyOf(original, &m))) {
 		case "model":
-			spans = append(spans, [2]int{m.valStart, m.valEnd})
+			spans = append(spans, [2]int{m.ValStart, m.ValEnd})
 		case "requests":
 			if len(val) == 0 || val[0] != '[' {
 				return nil
 			}
-			_, err := scanArray(original, m.valStart, func(_, start, end int) error {
+			_, err := jsonx.ScanArray(original, m.ValStart, func(_, start, end int) error {
 				spans = appendModelSpans(spans, original, start)
 				return nil
 			})
 			return err
 		case "generateContentRequest":
-			spans = appendModelSpans(spans, original, m.valStart)
+			spans = appendModelSpans(spans, original, m.ValStart)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, toInvalid(err)
+		return nil, jsonx.ToInvalid(err)
 	}
-	if rest := skipSpace(original, closeBrace+1); rest != len(original) {
-		return nil, toInvalid(syntaxErr("unexpected data after the JSON object", rest))
+	if rest := jsonx.SkipSpace(original, closeBrace+1); rest != len(original) {
+		return nil, jsonx.ToInvalid(jsonx.SyntaxErr("unexpected data after the JSON object", rest))
 	}
 	if len(spans) == 0 {
 		return original, nil
@@ -73,9 +75,9 @@ func RewriteForUpstream(original []byte, model string) ([]byte, error) {
 // appendModelSpans adds the "model" members of the object at d[i] (if it is
 // one; the value was validated by the caller's scan).
 func appendModelSpans(spans [][2]int, d []byte, i int) [][2]int {
-	_, _ = scanObject(d, i, func(m member) error {
-		if string(keyOf(d, &m)) == "model" {
-			spans = append(spans, [2]int{m.valStart, m.valEnd})
+	_, _ = jsonx.ScanObject(d, i, func(m jsonx.Member) error {
+		if string(jsonx.KeyOf(d, &m)) == "model" {
+			spans = append(spans, [2]int{m.ValStart, m.ValEnd})
 		}
 		return nil
 	})
@@ -90,5 +92,5 @@ func modelValue(old []byte, model string) []byte {
 	if bytes.HasPrefix(old, []byte(`"models/`)) {
 		name = "models/" + model
 	}
-	return appendString(make([]byte, 0, len(name)+2), name)
+	return jsonx.AppendString(make([]byte, 0, len(name)+2), name)
 }

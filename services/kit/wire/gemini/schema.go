@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"bytes"
 	"strconv"
 	"strings"
@@ -22,7 +24,7 @@ import (
 // recursive call).
 const maxSchemaDepth = 64
 
-var errSchemaDepth = badValue("nests schemas more than 64 levels deep")
+var errSchemaDepth = jsonx.BadValue("nests schemas more than 64 levels deep")
 
 // toJSONSchema converts a Gemini Schema, or JSON Schema with Gemini's
 // spellings, to JSON Schema: type names lower-case, nullable folded into
@@ -34,7 +36,7 @@ func toJSONSchema(v []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return validUTF8(out), nil
+	return jsonx.ValidUTF8(out), nil
 }
 
 // schemaMapKeys hold an object whose values are schemas.
@@ -87,15 +89,15 @@ func appendJSONSchema(dst, v []byte, depth int) ([]byte, error) {
 	if depth > maxSchemaDepth {
 		return nil, errSchemaDepth
 	}
-	var buf [16]member
+	var buf [16]jsonx.Member
 	ms := buf[:0]
-	if _, err := scanObject(v, 0, func(m member) error { ms = append(ms, m); return nil }); err != nil {
+	if _, err := jsonx.ScanObject(v, 0, func(m jsonx.Member) error { ms = append(ms, m); return nil }); err != nil {
 		return nil, err
 	}
 	nullable := false
 	for k := range ms {
-		if string(camelKey(keyOf(v, &ms[k]))) == "nullable" {
-			nullable = string(v[ms[k].valStart:ms[k].valEnd]) == "true"
+		if string(camelKey(jsonx.KeyOf(v, &ms[k]))) == "nullable" {
+			nullable = string(v[ms[k].ValStart:ms[k].ValEnd]) == "true"
 		}
 	}
 	dst = append(dst, '{')
@@ -103,17 +105,17 @@ func appendJSONSchema(dst, v []byte, depth int) ([]byte, error) {
 	var err error
 	for k := range ms {
 		m := &ms[k]
-		raw := keyOf(v, m)
+		raw := jsonx.KeyOf(v, m)
 		key := camelKey(raw)
 		if len(key) != len(raw) && !isSnakeSchemaField(string(key)) {
 			key = raw // a custom keyword, not a Gemini Schema field
 		}
 		name := string(key)
-		val := v[m.valStart:m.valEnd]
+		val := v[m.ValStart:m.ValEnd]
 		if name == "nullable" || name == "propertyOrdering" || name == "format" && string(val) == `"enum"` {
 			continue
 		}
-		if name == "type" && (!present(val) || strings.EqualFold(string(val), `"TYPE_UNSPECIFIED"`)) {
+		if name == "type" && (!jsonx.Present(val) || strings.EqualFold(string(val), `"TYPE_UNSPECIFIED"`)) {
 			continue
 		}
 		if !first {
@@ -127,10 +129,10 @@ func appendJSONSchema(dst, v []byte, depth int) ([]byte, error) {
 			dst = append(dst, ']')
 			continue
 		case len(raw) != len(key): // a snake_case keyword: write its JSON Schema name
-			dst = appendString(dst, name)
+			dst = jsonx.AppendString(dst, name)
 			dst = append(dst, ':')
 		default:
-			dst = append(dst, v[m.keyStart:m.keyEnd]...)
+			dst = append(dst, v[m.KeyStart:m.KeyEnd]...)
 			dst = append(dst, ':')
 		}
 		switch {
@@ -139,7 +141,7 @@ func appendJSONSchema(dst, v []byte, depth int) ([]byte, error) {
 		case isCountKey(name) && val[0] == '"':
 			n, perr := readIntField(val)
 			if perr != nil {
-				return nil, inField(name, perr)
+				return nil, jsonx.InField(name, perr)
 			}
 			dst = strconv.AppendInt(dst, n, 10)
 		case isSchemaMapKey(name) && val[0] == '{':
@@ -152,7 +154,7 @@ func appendJSONSchema(dst, v []byte, depth int) ([]byte, error) {
 			dst = append(dst, val...)
 		}
 		if err != nil {
-			return nil, inField(name, err)
+			return nil, jsonx.InField(name, err)
 		}
 	}
 	return append(dst, '}'), nil
@@ -162,17 +164,17 @@ func appendJSONSchema(dst, v []byte, depth int) ([]byte, error) {
 // "null" added when the schema was nullable.
 func appendLowerType(dst, val []byte, nullable bool) ([]byte, error) {
 	if val[0] == '"' {
-		t, err := readString(val)
+		t, err := jsonx.ReadString(val)
 		if err != nil {
 			return nil, err
 		}
 		t = strings.ToLower(t)
 		if nullable && t != "null" {
 			dst = append(dst, '[')
-			dst = appendString(dst, t)
+			dst = jsonx.AppendString(dst, t)
 			return append(dst, `,"null"]`...), nil
 		}
-		return appendString(dst, t), nil
+		return jsonx.AppendString(dst, t), nil
 	}
 	types, err := readStrings(val)
 	if err != nil {
@@ -186,7 +188,7 @@ func appendLowerType(dst, val []byte, nullable bool) ([]byte, error) {
 		}
 		t = strings.ToLower(t)
 		sawNull = sawNull || t == "null"
-		dst = appendString(dst, t)
+		dst = jsonx.AppendString(dst, t)
 	}
 	if nullable && !sawNull {
 		if len(types) > 0 {
@@ -204,16 +206,16 @@ type schemaWriter func(dst, v []byte, depth int) ([]byte, error)
 func appendSchemaMap(dst, v []byte, depth int, write schemaWriter) ([]byte, error) {
 	dst = append(dst, '{')
 	first := true
-	_, err := scanObject(v, 0, func(m member) error {
+	_, err := jsonx.ScanObject(v, 0, func(m jsonx.Member) error {
 		if !first {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = append(dst, v[m.keyStart:m.keyEnd]...)
+		dst = append(dst, v[m.KeyStart:m.KeyEnd]...)
 		dst = append(dst, ':')
 		var err error
-		if dst, err = write(dst, v[m.valStart:m.valEnd], depth+1); err != nil {
-			return inField(validUTF8(keyOf(v, &m)), err)
+		if dst, err = write(dst, v[m.ValStart:m.ValEnd], depth+1); err != nil {
+			return jsonx.InField(jsonx.ValidUTF8(jsonx.KeyOf(v, &m)), err)
 		}
 		return nil
 	})
@@ -225,13 +227,13 @@ func appendSchemaMap(dst, v []byte, depth int, write schemaWriter) ([]byte, erro
 
 func appendSchemaList(dst, v []byte, depth int) ([]byte, error) {
 	dst = append(dst, '[')
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		var err error
 		if dst, err = appendJSONSchema(dst, v[start:end], depth+1); err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		return nil
 	})
@@ -263,9 +265,9 @@ func appendGeminiSchema(dst, v []byte, depth int) ([]byte, bool) {
 	if len(v) == 0 || v[0] != '{' || depth > maxSchemaDepth {
 		return nil, false
 	}
-	var buf [16]member
+	var buf [16]jsonx.Member
 	ms := buf[:0]
-	if _, err := scanObject(v, 0, func(m member) error { ms = append(ms, m); return nil }); err != nil {
+	if _, err := jsonx.ScanObject(v, 0, func(m jsonx.Member) error { ms = append(ms, m); return nil }); err != nil {
 		return nil, false
 	}
 	dst = append(dst, '{')
@@ -280,8 +282,8 @@ func appendGeminiSchema(dst, v []byte, depth int) ([]byte, bool) {
 	nullable, sawNullable, isObject, hasProperties := false, false, false, false
 	for k := range ms {
 		m := &ms[k]
-		key := string(keyOf(v, m))
-		val := v[m.valStart:m.valEnd]
+		key := string(jsonx.KeyOf(v, m))
+		val := v[m.ValStart:m.ValEnd]
 		switch key {
 		case "$schema", "$id", "$comment", "examples":
 			continue
@@ -298,7 +300,7 @@ func appendGeminiSchema(dst, v []byte, depth int) ([]byte, bool) {
 			isObject = typ == "OBJECT"
 			comma()
 			dst = append(dst, `"type":`...)
-			dst = appendString(dst, typ)
+			dst = jsonx.AppendString(dst, typ)
 		case "nullable":
 			sawNullable = true
 			comma()
@@ -308,7 +310,7 @@ func appendGeminiSchema(dst, v []byte, depth int) ([]byte, bool) {
 			"minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties",
 			"required", "propertyOrdering":
 			comma()
-			dst = append(dst, v[m.keyStart:m.keyEnd]...)
+			dst = append(dst, v[m.KeyStart:m.KeyEnd]...)
 			dst = append(dst, ':')
 			dst = append(dst, val...)
 		case "enum":
@@ -333,15 +335,15 @@ func appendGeminiSchema(dst, v []byte, depth int) ([]byte, bool) {
 			n := 0
 			comma()
 			dst = append(dst, `"properties":{`...)
-			_, err := scanObject(val, 0, func(p member) error {
+			_, err := jsonx.ScanObject(val, 0, func(p jsonx.Member) error {
 				if n > 0 {
 					dst = append(dst, ',')
 				}
 				n++
-				dst = append(dst, val[p.keyStart:p.keyEnd]...)
+				dst = append(dst, val[p.KeyStart:p.KeyEnd]...)
 				dst = append(dst, ':')
-				if dst, ok = appendGeminiSchema(dst, val[p.valStart:p.valEnd], depth+1); !ok {
-					return errNotObject
+				if dst, ok = appendGeminiSchema(dst, val[p.ValStart:p.ValEnd], depth+1); !ok {
+					return jsonx.ErrNotObject
 				}
 				return nil
 			})
@@ -362,12 +364,12 @@ func appendGeminiSchema(dst, v []byte, depth int) ([]byte, bool) {
 			}
 			comma()
 			dst = append(dst, `"anyOf":[`...)
-			_, err := scanArray(val, 0, func(i, start, end int) error {
+			_, err := jsonx.ScanArray(val, 0, func(i, start, end int) error {
 				if i > 0 {
 					dst = append(dst, ',')
 				}
 				if dst, ok = appendGeminiSchema(dst, val[start:end], depth+1); !ok {
-					return errNotObject
+					return jsonx.ErrNotObject
 				}
 				return nil
 			})
@@ -395,7 +397,7 @@ func appendGeminiSchema(dst, v []byte, depth int) ([]byte, bool) {
 // with or without "null".
 func geminiType(val []byte) (typ string, nullable, ok bool) {
 	if val[0] == '"' {
-		t, err := readString(val)
+		t, err := jsonx.ReadString(val)
 		typ, ok = geminiTypes[t]
 		return typ, false, err == nil && ok
 	}
@@ -423,7 +425,7 @@ func allStrings(val []byte) bool {
 		return false
 	}
 	ok := true
-	_, err := scanArray(val, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(val, 0, func(i, start, end int) error {
 		ok = ok && val[start] == '"'
 		return nil
 	})
@@ -435,11 +437,11 @@ func allStrings(val []byte) bool {
 func isEmptyObjectSchema(schema string) bool {
 	v := []byte(schema)
 	empty := true
-	_, err := scanObject(v, 0, func(m member) error {
-		val := v[m.valStart:m.valEnd]
-		switch string(keyOf(v, &m)) {
+	_, err := jsonx.ScanObject(v, 0, func(m jsonx.Member) error {
+		val := v[m.ValStart:m.ValEnd]
+		switch string(jsonx.KeyOf(v, &m)) {
 		case "type":
-			t, _ := readString(val)
+			t, _ := jsonx.ReadString(val)
 			empty = empty && strings.EqualFold(t, "object")
 		case "properties":
 			empty = empty && string(bytes.Join(bytes.Fields(val), nil)) == "{}"

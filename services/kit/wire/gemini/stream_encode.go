@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"strconv"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
@@ -161,9 +163,9 @@ func (s *StreamEncoder) appendTrailer(b []byte) []byte {
 		s.id = idOrNew("")
 	}
 	b = append(b, `,"modelVersion":`...)
-	b = appendString(b, s.model)
+	b = jsonx.AppendString(b, s.model)
 	b = append(b, `,"responseId":`...)
-	b = appendString(b, s.id)
+	b = jsonx.AppendString(b, s.id)
 	return append(b, '}')
 }
 
@@ -254,7 +256,7 @@ func (s *StreamEncoder) appendFinalCandidate(b []byte, c *streamCandidate) []byt
 	if malformed {
 		reason = "MALFORMED_FUNCTION_CALL"
 	}
-	b = appendString(b, reason)
+	b = jsonx.AppendString(b, reason)
 	b = append(b, `,"index":`...)
 	b = strconv.AppendInt(b, int64(c.index), 10)
 	return append(b, '}')

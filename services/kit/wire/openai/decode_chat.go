@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/base64"
 	"strings"
 
@@ -71,15 +73,15 @@ func (f *chatFields) set(key []byte, v []byte) {
 // top-level member to set. Validation finishes before any field is
 // interpreted, so malformed JSON is always reported as such.
 func scanTopLevel(body []byte, set func(key, val []byte)) error {
-	end, err := scanObject(body, 0, func(m member) error {
-		set(keyOf(body, &m), body[m.valStart:m.valEnd])
+	end, err := jsonx.ScanObject(body, 0, func(m jsonx.Member) error {
+		set(jsonx.KeyOf(body, &m), body[m.ValStart:m.ValEnd])
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if rest := skipSpace(body, end+1); rest != len(body) {
-		return syntaxErr("unexpected data after the JSON object", rest)
+	if rest := jsonx.SkipSpace(body, end+1); rest != len(body) {
+		return jsonx.SyntaxErr("unexpected data after the JSON object", rest)
 	}
 	return nil
 }
@@ -101,15 +103,15 @@ func DecodeChatRequest(body []byte) (*inferencev1.ChatRequest, error) {
 func DecodeChatRequestExtras(body []byte) (*inferencev1.ChatRequest, GatewayExtras, error) {
 	var f chatFields
 	if err := scanTopLevel(body, f.set); err != nil {
-		return nil, GatewayExtras{}, toInvalid(err)
+		return nil, GatewayExtras{}, jsonx.ToInvalid(err)
 	}
 	r, err := f.decode()
 	if err != nil {
-		return nil, GatewayExtras{}, toInvalid(err)
+		return nil, GatewayExtras{}, jsonx.ToInvalid(err)
 	}
 	extras, err := decodeExtras(f.clientRequestID, f.usageContext)
 	if err != nil {
-		return nil, GatewayExtras{}, toInvalid(err)
+		return nil, GatewayExtras{}, jsonx.ToInvalid(err)
 	}
 	r.Source = &inferencev1.Source{
 		Dialect:      inferencev1.Dialect_DIALECT_OPENAI_CHAT,
@@ -122,68 +124,68 @@ func DecodeChatRequestExtras(body []byte) (*inferencev1.ChatRequest, GatewayExtr
 func (f *chatFields) decode() (*inferencev1.ChatRequest, error) {
 	r := &inferencev1.ChatRequest{}
 	var err error
-	if !present(f.model) {
-		return nil, inField("model", errRequired)
+	if !jsonx.Present(f.model) {
+		return nil, jsonx.InField("model", jsonx.ErrRequired)
 	}
-	if r.Model, err = readString(f.model); err != nil {
-		return nil, inField("model", err)
+	if r.Model, err = jsonx.ReadString(f.model); err != nil {
+		return nil, jsonx.InField("model", err)
 	}
 	if r.Model == "" {
-		return nil, inField("model", badValue("must not be empty"))
+		return nil, jsonx.InField("model", jsonx.BadValue("must not be empty"))
 	}
 	if r.Messages, err = decodeMessages(f.messages); err != nil {
-		return nil, inField("messages", err)
+		return nil, jsonx.InField("messages", err)
 	}
-	if present(f.tools) {
+	if jsonx.Present(f.tools) {
 		if r.Tools, err = decodeTools(f.tools); err != nil {
-			return nil, inField("tools", err)
+			return nil, jsonx.InField("tools", err)
 		}
 	}
-	if present(f.toolChoice) {
+	if jsonx.Present(f.toolChoice) {
 		if r.ToolChoice, err = decodeToolChoice(f.toolChoice); err != nil {
-			return nil, inField("tool_choice", err)
+			return nil, jsonx.InField("tool_choice", err)
 		}
 	}
 	if r.Sampling, err = f.decodeSampling(); err != nil {
 		return nil, err
 	}
-	if present(f.stream) {
-		if r.Stream, err = readBool(f.stream); err != nil {
-			return nil, inField("stream", err)
+	if jsonx.Present(f.stream) {
+		if r.Stream, err = jsonx.ReadBool(f.stream); err != nil {
+			return nil, jsonx.InField("stream", err)
 		}
 	}
-	if present(f.streamOptions) {
+	if jsonx.Present(f.streamOptions) {
 		if r.IncludeUsage, err = decodeStreamOptions(f.streamOptions); err != nil {
-			return nil, inField("stream_options", err)
+			return nil, jsonx.InField("stream_options", err)
 		}
 	}
-	if present(f.responseFormat) {
+	if jsonx.Present(f.responseFormat) {
 		if r.ResponseFormat, err = decodeResponseFormat(f.responseFormat); err != nil {
-			return nil, inField("response_format", err)
+			return nil, jsonx.InField("response_format", err)
 		}
 	}
-	if present(f.reasoningEffort) {
-		effort, err := readString(f.reasoningEffort)
+	if jsonx.Present(f.reasoningEffort) {
+		effort, err := jsonx.ReadString(f.reasoningEffort)
 		if err != nil {
-			return nil, inField("reasoning_effort", err)
+			return nil, jsonx.InField("reasoning_effort", err)
 		}
 		r.Reasoning = &inferencev1.Reasoning{Effort: effort, Enabled: effort != "none"}
 	}
-	if present(f.user) {
-		if r.User, err = readString(f.user); err != nil {
-			return nil, inField("user", err)
+	if jsonx.Present(f.user) {
+		if r.User, err = jsonx.ReadString(f.user); err != nil {
+			return nil, jsonx.InField("user", err)
 		}
 	}
-	if present(f.parallelToolCalls) {
-		b, err := readBool(f.parallelToolCalls)
+	if jsonx.Present(f.parallelToolCalls) {
+		b, err := jsonx.ReadBool(f.parallelToolCalls)
 		if err != nil {
-			return nil, inField("parallel_tool_calls", err)
+			return nil, jsonx.InField("parallel_tool_calls", err)
 		}
 		r.ParallelToolCalls = &b
 	}
-	if present(f.metadata) {
-		if r.Metadata, err = readStringMap(f.metadata); err != nil {
-			return nil, inField("metadata", err)
+	if jsonx.Present(f.metadata) {
+		if r.Metadata, err = jsonx.ReadStringMap(f.metadata); err != nil {
+			return nil, jsonx.InField("metadata", err)
 		}
 	}
 	return r, nil
@@ -193,26 +195,26 @@ func (f *chatFields) decodeSampling() (*inferencev1.Sampling, error) {
 	s := &inferencev1.Sampling{}
 	used := false
 	optFloat := func(name string, v []byte, dst **float64) error {
-		if !present(v) {
+		if !jsonx.Present(v) {
 			return nil
 		}
-		x, err := readFloat(v)
+		x, err := jsonx.ReadFloat(v)
 		if err != nil {
-			return inField(name, err)
+			return jsonx.InField(name, err)
 		}
 		*dst, used = &x, true
 		return nil
 	}
 	optCount := func(name string, v []byte, dst **int32) error {
-		if !present(v) {
+		if !jsonx.Present(v) {
 			return nil
 		}
-		x, err := readInt32(v)
+		x, err := jsonx.ReadInt32(v)
 		if err != nil {
-			return inField(name, err)
+			return jsonx.InField(name, err)
 		}
 		if x < 1 {
-			return inField(name, badValue("must be at least 1"))
+			return jsonx.InField(name, jsonx.BadValue("must be at least 1"))
 		}
 		*dst, used = &x, true
 		return nil
@@ -231,17 +233,17 @@ func (f *chatFields) decodeSampling() (*inferencev1.Sampling, error) {
 			return nil, e
 		}
 	}
-	if present(f.seed) {
-		x, err := readInt64(f.seed)
+	if jsonx.Present(f.seed) {
+		x, err := jsonx.ReadInt64(f.seed)
 		if err != nil {
-			return nil, inField("seed", err)
+			return nil, jsonx.InField("seed", err)
 		}
 		s.Seed, used = &x, true
 	}
-	if present(f.stop) {
+	if jsonx.Present(f.stop) {
 		stop, err := decodeStop(f.stop)
 		if err != nil {
-			return nil, inField("stop", err)
+			return nil, jsonx.InField("stop", err)
 		}
 		s.Stop, used = stop, used || len(stop) > 0
 	}
@@ -254,114 +256,114 @@ func (f *chatFields) decodeSampling() (*inferencev1.Sampling, error) {
 // decodeStop reads stop as a string or an array of strings.
 func decodeStop(v []byte) ([]string, error) {
 	if v[0] == '"' {
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		return []string{s}, err
 	}
 	var out []string
-	_, err := scanArray(v, 0, func(i, start, end int) error {
-		s, err := readString(v[start:end])
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
+		s, err := jsonx.ReadString(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		out = append(out, s)
 		return nil
 	})
-	if err == errNotArray {
-		return nil, &typeError{want: "a string or an array of strings"}
+	if err == jsonx.ErrNotArray {
+		return nil, &jsonx.TypeError{Want: "a string or an array of strings"}
 	}
 	return out, err
 }
 
 func decodeStreamOptions(v []byte) (bool, error) {
 	var includeUsage [1][]byte
-	if err := readObjectMembers(v, []string{"include_usage"}, includeUsage[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"include_usage"}, includeUsage[:]); err != nil {
 		return false, err
 	}
-	if !present(includeUsage[0]) {
+	if !jsonx.Present(includeUsage[0]) {
 		return false, nil
 	}
-	b, err := readBool(includeUsage[0])
+	b, err := jsonx.ReadBool(includeUsage[0])
 	if err != nil {
-		return false, inField("include_usage", err)
+		return false, jsonx.InField("include_usage", err)
 	}
 	return b, nil
 }
 
 func decodeResponseFormat(v []byte) (*inferencev1.ResponseFormat, error) {
 	var m [2][]byte
-	if err := readObjectMembers(v, []string{"type", "json_schema"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"type", "json_schema"}, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[0]) {
-		return nil, inField("type", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("type", jsonx.ErrRequired)
 	}
-	typ, err := readString(m[0])
+	typ, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return nil, inField("type", err)
+		return nil, jsonx.InField("type", err)
 	}
 	rf := &inferencev1.ResponseFormat{Type: typ}
 	switch typ {
 	case "text", "json_object":
 	case "json_schema":
-		if !present(m[1]) {
-			return nil, inField("json_schema", errRequired)
+		if !jsonx.Present(m[1]) {
+			return nil, jsonx.InField("json_schema", jsonx.ErrRequired)
 		}
 		if err := decodeJSONSchema(m[1], rf); err != nil {
-			return nil, inField("json_schema", err)
+			return nil, jsonx.InField("json_schema", err)
 		}
 	default:
-		return nil, inField("type", badValue("must be text, json_object or json_schema"))
+		return nil, jsonx.InField("type", jsonx.BadValue("must be text, json_object or json_schema"))
 	}
 	return rf, nil
 }
 
 func decodeJSONSchema(v []byte, rf *inferencev1.ResponseFormat) error {
 	var m [3][]byte
-	if err := readObjectMembers(v, []string{"name", "schema", "strict"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"name", "schema", "strict"}, m[:]); err != nil {
 		return err
 	}
 	var err error
-	if !present(m[0]) {
-		return inField("name", errRequired)
+	if !jsonx.Present(m[0]) {
+		return jsonx.InField("name", jsonx.ErrRequired)
 	}
-	if rf.Name, err = readString(m[0]); err != nil {
-		return inField("name", err)
+	if rf.Name, err = jsonx.ReadString(m[0]); err != nil {
+		return jsonx.InField("name", err)
 	}
-	if present(m[1]) {
+	if jsonx.Present(m[1]) {
 		if m[1][0] != '{' {
-			return inField("schema", errNotObject)
+			return jsonx.InField("schema", jsonx.ErrNotObject)
 		}
-		rf.SchemaJson = validUTF8(m[1])
+		rf.SchemaJson = jsonx.ValidUTF8(m[1])
 	}
-	if present(m[2]) {
-		if rf.Strict, err = readBool(m[2]); err != nil {
-			return inField("strict", err)
+	if jsonx.Present(m[2]) {
+		if rf.Strict, err = jsonx.ReadBool(m[2]); err != nil {
+			return jsonx.InField("strict", err)
 		}
 	}
 	return nil
 }
 
 func decodeMessages(v []byte) ([]*inferencev1.Message, error) {
-	if !present(v) {
-		return nil, errRequired
+	if !jsonx.Present(v) {
+		return nil, jsonx.ErrRequired
 	}
 	var out []*inferencev1.Message
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		m, err := decodeMessage(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		out = append(out, m)
 		return nil
 	})
-	if err == errNotArray {
-		return nil, errNotArray
+	if err == jsonx.ErrNotArray {
+		return nil, jsonx.ErrNotArray
 	}
 	if err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, badValue("must contain at least one message")
+		return nil, jsonx.BadValue("must contain at least one message")
 	}
 	return out, nil
 }
@@ -376,9 +378,9 @@ var roles = map[string]inferencev1.Role{
 
 func decodeMessage(v []byte) (*inferencev1.Message, error) {
 	var role, content, name, toolCalls, toolCallID []byte
-	_, err := scanObject(v, 0, func(m member) error {
-		val := v[m.valStart:m.valEnd]
-		switch string(keyOf(v, &m)) {
+	_, err := jsonx.ScanObject(v, 0, func(m jsonx.Member) error {
+		val := v[m.ValStart:m.ValEnd]
+		switch string(jsonx.KeyOf(v, &m)) {
 		case "role":
 			role = val
 		case "content":
@@ -396,47 +398,47 @@ func decodeMessage(v []byte) (*inferencev1.Message, error) {
 		return nil, err
 	}
 	msg := &inferencev1.Message{}
-	if !present(role) {
-		return nil, inField("role", errRequired)
+	if !jsonx.Present(role) {
+		return nil, jsonx.InField("role", jsonx.ErrRequired)
 	}
-	roleName, err := readString(role)
+	roleName, err := jsonx.ReadString(role)
 	if err != nil {
-		return nil, inField("role", err)
+		return nil, jsonx.InField("role", err)
 	}
 	var ok bool
 	if msg.Role, ok = roles[roleName]; !ok {
-		return nil, inField("role", badValue("must be one of system, developer, user, assistant, tool"))
+		return nil, jsonx.InField("role", jsonx.BadValue("must be one of system, developer, user, assistant, tool"))
 	}
-	if present(name) {
-		if msg.Name, err = readString(name); err != nil {
-			return nil, inField("name", err)
+	if jsonx.Present(name) {
+		if msg.Name, err = jsonx.ReadString(name); err != nil {
+			return nil, jsonx.InField("name", err)
 		}
 	}
-	if present(toolCalls) {
+	if jsonx.Present(toolCalls) {
 		if msg.Role != inferencev1.Role_ROLE_ASSISTANT {
-			return nil, inField("tool_calls", badValue("is only allowed on assistant messages"))
+			return nil, jsonx.InField("tool_calls", jsonx.BadValue("is only allowed on assistant messages"))
 		}
 		if msg.ToolCalls, err = decodeToolCalls(toolCalls); err != nil {
-			return nil, inField("tool_calls", err)
+			return nil, jsonx.InField("tool_calls", err)
 		}
 	}
 	if msg.Role == inferencev1.Role_ROLE_TOOL {
-		if !present(toolCallID) {
-			return nil, inField("tool_call_id", errRequired)
+		if !jsonx.Present(toolCallID) {
+			return nil, jsonx.InField("tool_call_id", jsonx.ErrRequired)
 		}
-		if msg.ToolCallId, err = readString(toolCallID); err != nil {
-			return nil, inField("tool_call_id", err)
+		if msg.ToolCallId, err = jsonx.ReadString(toolCallID); err != nil {
+			return nil, jsonx.InField("tool_call_id", err)
 		}
 	}
-	if !present(content) {
+	if !jsonx.Present(content) {
 		// Only an assistant turn may omit content (when it carries tool calls).
 		if msg.Role != inferencev1.Role_ROLE_ASSISTANT {
-			return nil, inField("content", errRequired)
+			return nil, jsonx.InField("content", jsonx.ErrRequired)
 		}
 		return msg, nil
 	}
 	if msg.Content, err = decodeContent(content); err != nil {
-		return nil, inField("content", err)
+		return nil, jsonx.InField("content", err)
 	}
 	return msg, nil
 }
@@ -446,25 +448,25 @@ func decodeMessage(v []byte) (*inferencev1.Message, error) {
 // see them in the original body.
 func decodeContent(v []byte) ([]*inferencev1.ContentPart, error) {
 	if v[0] == '"' {
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		if err != nil {
 			return nil, err
 		}
 		return []*inferencev1.ContentPart{{Part: &inferencev1.ContentPart_Text{Text: s}}}, nil
 	}
 	var out []*inferencev1.ContentPart
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		p, err := decodePart(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		if p != nil {
 			out = append(out, p)
 		}
 		return nil
 	})
-	if err == errNotArray {
-		return nil, &typeError{want: "a string or an array of content parts"}
+	if err == jsonx.ErrNotArray {
+		return nil, &jsonx.TypeError{Want: "a string or an array of content parts"}
 	}
 	return out, err
 }
@@ -473,15 +475,15 @@ var partKeys = []string{"type", "text", "image_url", "input_audio", "file", "ref
 
 func decodePart(v []byte) (*inferencev1.ContentPart, error) {
 	var m [6][]byte
-	if err := readObjectMembers(v, partKeys, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, partKeys, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[0]) {
-		return nil, inField("type", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("type", jsonx.ErrRequired)
 	}
-	typ, err := readString(m[0])
+	typ, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return nil, inField("type", err)
+		return nil, jsonx.InField("type", err)
 	}
 	switch typ {
 	case "text", "refusal":
@@ -489,30 +491,30 @@ func decodePart(v []byte) (*inferencev1.ContentPart, error) {
 		if typ == "refusal" {
 			field, raw = "refusal", m[5]
 		}
-		if !present(raw) {
-			return nil, inField(field, errRequired)
+		if !jsonx.Present(raw) {
+			return nil, jsonx.InField(field, jsonx.ErrRequired)
 		}
-		s, err := readString(raw)
+		s, err := jsonx.ReadString(raw)
 		if err != nil {
-			return nil, inField(field, err)
+			return nil, jsonx.InField(field, err)
 		}
 		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Text{Text: s}}, nil
 	case "image_url":
 		img, err := decodeImageURL(m[2])
 		if err != nil {
-			return nil, inField("image_url", err)
+			return nil, jsonx.InField("image_url", err)
 		}
 		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Image{Image: img}}, nil
 	case "input_audio":
 		a, err := decodeInputAudio(m[3])
 		if err != nil {
-			return nil, inField("input_audio", err)
+			return nil, jsonx.InField("input_audio", err)
 		}
 		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Audio{Audio: a}}, nil
 	case "file":
 		f, err := decodeFile(m[4])
 		if err != nil {
-			return nil, inField("file", err)
+			return nil, jsonx.InField("file", err)
 		}
 		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_File{File: f}}, nil
 	}
@@ -520,28 +522,28 @@ func decodePart(v []byte) (*inferencev1.ContentPart, error) {
 }
 
 func decodeImageURL(v []byte) (*inferencev1.Image, error) {
-	if !present(v) {
-		return nil, errRequired
+	if !jsonx.Present(v) {
+		return nil, jsonx.ErrRequired
 	}
 	if v[0] == '"' { // some clients send the URL directly
-		u, err := readString(v)
+		u, err := jsonx.ReadString(v)
 		return &inferencev1.Image{Url: u}, err
 	}
 	var m [2][]byte
-	if err := readObjectMembers(v, []string{"url", "detail"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"url", "detail"}, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[0]) {
-		return nil, inField("url", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("url", jsonx.ErrRequired)
 	}
 	img := &inferencev1.Image{}
 	var err error
-	if img.Url, err = readString(m[0]); err != nil {
-		return nil, inField("url", err)
+	if img.Url, err = jsonx.ReadString(m[0]); err != nil {
+		return nil, jsonx.InField("url", err)
 	}
-	if present(m[1]) {
-		if img.Detail, err = readString(m[1]); err != nil {
-			return nil, inField("detail", err)
+	if jsonx.Present(m[1]) {
+		if img.Detail, err = jsonx.ReadString(m[1]); err != nil {
+			return nil, jsonx.InField("detail", err)
 		}
 	}
 	if mt, _, ok := splitDataURL(img.Url); ok {
@@ -551,67 +553,67 @@ func decodeImageURL(v []byte) (*inferencev1.Image, error) {
 }
 
 func decodeInputAudio(v []byte) (*inferencev1.Audio, error) {
-	if !present(v) {
-		return nil, errRequired
+	if !jsonx.Present(v) {
+		return nil, jsonx.ErrRequired
 	}
 	var m [2][]byte
-	if err := readObjectMembers(v, []string{"data", "format"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"data", "format"}, m[:]); err != nil {
 		return nil, err
 	}
 	a := &inferencev1.Audio{}
-	if !present(m[0]) {
-		return nil, inField("data", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("data", jsonx.ErrRequired)
 	}
-	data, err := readString(m[0])
+	data, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return nil, inField("data", err)
+		return nil, jsonx.InField("data", err)
 	}
 	if a.Data, err = base64.StdEncoding.DecodeString(data); err != nil {
-		return nil, inField("data", badValue("must be base64"))
+		return nil, jsonx.InField("data", jsonx.BadValue("must be base64"))
 	}
-	if present(m[1]) {
-		if a.Format, err = readString(m[1]); err != nil {
-			return nil, inField("format", err)
+	if jsonx.Present(m[1]) {
+		if a.Format, err = jsonx.ReadString(m[1]); err != nil {
+			return nil, jsonx.InField("format", err)
 		}
 	}
 	return a, nil
 }
 
 func decodeFile(v []byte) (*inferencev1.File, error) {
-	if !present(v) {
-		return nil, errRequired
+	if !jsonx.Present(v) {
+		return nil, jsonx.ErrRequired
 	}
 	var m [3][]byte
-	if err := readObjectMembers(v, []string{"file_data", "file_id", "filename"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"file_data", "file_id", "filename"}, m[:]); err != nil {
 		return nil, err
 	}
 	f := &inferencev1.File{}
 	var err error
-	if present(m[1]) {
-		if f.FileId, err = readString(m[1]); err != nil {
-			return nil, inField("file_id", err)
+	if jsonx.Present(m[1]) {
+		if f.FileId, err = jsonx.ReadString(m[1]); err != nil {
+			return nil, jsonx.InField("file_id", err)
 		}
 	}
-	if present(m[2]) {
-		if f.Filename, err = readString(m[2]); err != nil {
-			return nil, inField("filename", err)
+	if jsonx.Present(m[2]) {
+		if f.Filename, err = jsonx.ReadString(m[2]); err != nil {
+			return nil, jsonx.InField("filename", err)
 		}
 	}
-	if present(m[0]) {
-		data, err := readString(m[0])
+	if jsonx.Present(m[0]) {
+		data, err := jsonx.ReadString(m[0])
 		if err != nil {
-			return nil, inField("file_data", err)
+			return nil, jsonx.InField("file_data", err)
 		}
 		payload := data
 		if mt, b64, ok := splitDataURL(data); ok {
 			f.MediaType, payload = mt, b64
 		}
 		if f.Data, err = base64.StdEncoding.DecodeString(payload); err != nil {
-			return nil, inField("file_data", badValue("must be a base64 data URL"))
+			return nil, jsonx.InField("file_data", jsonx.BadValue("must be a base64 data URL"))
 		}
 	}
 	if f.FileId == "" && f.Data == nil {
-		return nil, badValue("needs file_id or file_data")
+		return nil, jsonx.BadValue("needs file_id or file_data")
 	}
 	return f, nil
 }
@@ -635,10 +637,10 @@ func splitDataURL(u string) (mediaType, payload string, ok bool) {
 
 func decodeToolCalls(v []byte) ([]*inferencev1.ToolCall, error) {
 	var out []*inferencev1.ToolCall
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		tc, err := decodeToolCall(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		if tc != nil {
 			out = append(out, tc)
@@ -650,42 +652,42 @@ func decodeToolCalls(v []byte) ([]*inferencev1.ToolCall, error) {
 
 func decodeToolCall(v []byte) (*inferencev1.ToolCall, error) {
 	var m [3][]byte
-	if err := readObjectMembers(v, []string{"id", "type", "function"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"id", "type", "function"}, m[:]); err != nil {
 		return nil, err
 	}
 	tc := &inferencev1.ToolCall{}
 	var err error
-	if !present(m[0]) {
-		return nil, inField("id", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("id", jsonx.ErrRequired)
 	}
-	if tc.Id, err = readString(m[0]); err != nil {
-		return nil, inField("id", err)
+	if tc.Id, err = jsonx.ReadString(m[0]); err != nil {
+		return nil, jsonx.InField("id", err)
 	}
-	if present(m[1]) {
-		typ, err := readString(m[1])
+	if jsonx.Present(m[1]) {
+		typ, err := jsonx.ReadString(m[1])
 		if err != nil {
-			return nil, inField("type", err)
+			return nil, jsonx.InField("type", err)
 		}
 		if typ != "function" {
 			return nil, nil // custom tool calls have no canonical form yet
 		}
 	}
-	if !present(m[2]) {
-		return nil, inField("function", errRequired)
+	if !jsonx.Present(m[2]) {
+		return nil, jsonx.InField("function", jsonx.ErrRequired)
 	}
 	var fn [2][]byte
-	if err := readObjectMembers(m[2], []string{"name", "arguments"}, fn[:]); err != nil {
-		return nil, inField("function", err)
+	if err := jsonx.ReadObjectMembers(m[2], []string{"name", "arguments"}, fn[:]); err != nil {
+		return nil, jsonx.InField("function", err)
 	}
-	if !present(fn[0]) {
-		return nil, inField("function", inField("name", errRequired))
+	if !jsonx.Present(fn[0]) {
+		return nil, jsonx.InField("function", jsonx.InField("name", jsonx.ErrRequired))
 	}
-	if tc.Name, err = readString(fn[0]); err != nil {
-		return nil, inField("function", inField("name", err))
+	if tc.Name, err = jsonx.ReadString(fn[0]); err != nil {
+		return nil, jsonx.InField("function", jsonx.InField("name", err))
 	}
-	if present(fn[1]) {
-		if tc.ArgumentsJson, err = readString(fn[1]); err != nil {
-			return nil, inField("function", inField("arguments", err))
+	if jsonx.Present(fn[1]) {
+		if tc.ArgumentsJson, err = jsonx.ReadString(fn[1]); err != nil {
+			return nil, jsonx.InField("function", jsonx.InField("arguments", err))
 		}
 	}
 	return tc, nil
@@ -693,10 +695,10 @@ func decodeToolCall(v []byte) (*inferencev1.ToolCall, error) {
 
 func decodeTools(v []byte) ([]*inferencev1.Tool, error) {
 	var out []*inferencev1.Tool
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		t, err := decodeTool(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		out = append(out, t)
 		return nil
@@ -706,59 +708,59 @@ func decodeTools(v []byte) ([]*inferencev1.Tool, error) {
 
 func decodeTool(v []byte) (*inferencev1.Tool, error) {
 	var m [2][]byte
-	if err := readObjectMembers(v, []string{"type", "function"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"type", "function"}, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[0]) {
-		return nil, inField("type", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("type", jsonx.ErrRequired)
 	}
-	typ, err := readString(m[0])
+	typ, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return nil, inField("type", err)
+		return nil, jsonx.InField("type", err)
 	}
 	if typ != "function" {
 		// Provider-native tools travel as the client wrote them.
-		return &inferencev1.Tool{Type: typ, RawJson: validUTF8(v)}, nil
+		return &inferencev1.Tool{Type: typ, RawJson: jsonx.ValidUTF8(v)}, nil
 	}
-	if !present(m[1]) {
-		return nil, inField("function", errRequired)
+	if !jsonx.Present(m[1]) {
+		return nil, jsonx.InField("function", jsonx.ErrRequired)
 	}
 	t := &inferencev1.Tool{Type: typ}
 	if err := decodeFunctionDef(m[1], t); err != nil {
-		return nil, inField("function", err)
+		return nil, jsonx.InField("function", err)
 	}
 	return t, nil
 }
 
 func decodeFunctionDef(v []byte, t *inferencev1.Tool) error {
 	var m [4][]byte
-	if err := readObjectMembers(v, []string{"name", "description", "parameters", "strict"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"name", "description", "parameters", "strict"}, m[:]); err != nil {
 		return err
 	}
 	var err error
-	if !present(m[0]) {
-		return inField("name", errRequired)
+	if !jsonx.Present(m[0]) {
+		return jsonx.InField("name", jsonx.ErrRequired)
 	}
-	if t.Name, err = readString(m[0]); err != nil {
-		return inField("name", err)
+	if t.Name, err = jsonx.ReadString(m[0]); err != nil {
+		return jsonx.InField("name", err)
 	}
 	if t.Name == "" {
-		return inField("name", badValue("must not be empty"))
+		return jsonx.InField("name", jsonx.BadValue("must not be empty"))
 	}
-	if present(m[1]) {
-		if t.Description, err = readString(m[1]); err != nil {
-			return inField("description", err)
+	if jsonx.Present(m[1]) {
+		if t.Description, err = jsonx.ReadString(m[1]); err != nil {
+			return jsonx.InField("description", err)
 		}
 	}
-	if present(m[2]) {
+	if jsonx.Present(m[2]) {
 		if m[2][0] != '{' {
-			return inField("parameters", errNotObject)
+			return jsonx.InField("parameters", jsonx.ErrNotObject)
 		}
-		t.ParametersJson = validUTF8(m[2])
+		t.ParametersJson = jsonx.ValidUTF8(m[2])
 	}
-	if present(m[3]) {
-		if t.Strict, err = readBool(m[3]); err != nil {
-			return inField("strict", err)
+	if jsonx.Present(m[3]) {
+		if t.Strict, err = jsonx.ReadBool(m[3]); err != nil {
+			return jsonx.InField("strict", err)
 		}
 	}
 	return nil
@@ -766,7 +768,7 @@ func decodeFunctionDef(v []byte, t *inferencev1.Tool) error {
 
 func decodeToolChoice(v []byte) (*inferencev1.ToolChoice, error) {
 	if v[0] == '"' {
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		if err != nil {
 			return nil, err
 		}
@@ -778,38 +780,38 @@ func decodeToolChoice(v []byte) (*inferencev1.ToolChoice, error) {
 		case "required":
 			return &inferencev1.ToolChoice{Mode: inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_REQUIRED}, nil
 		}
-		return nil, badValue("must be auto, none, required or an object naming a function")
+		return nil, jsonx.BadValue("must be auto, none, required or an object naming a function")
 	}
 	var m [2][]byte
-	if err := readObjectMembers(v, []string{"type", "function"}, m[:]); err != nil {
-		if err == errNotObject {
-			return nil, &typeError{want: "a string or an object"}
+	if err := jsonx.ReadObjectMembers(v, []string{"type", "function"}, m[:]); err != nil {
+		if err == jsonx.ErrNotObject {
+			return nil, &jsonx.TypeError{Want: "a string or an object"}
 		}
 		return nil, err
 	}
-	if !present(m[0]) {
-		return nil, inField("type", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("type", jsonx.ErrRequired)
 	}
-	typ, err := readString(m[0])
+	typ, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return nil, inField("type", err)
+		return nil, jsonx.InField("type", err)
 	}
 	if typ != "function" {
 		return nil, nil // allowed_tools, custom: no canonical form yet
 	}
-	if !present(m[1]) {
-		return nil, inField("function", errRequired)
+	if !jsonx.Present(m[1]) {
+		return nil, jsonx.InField("function", jsonx.ErrRequired)
 	}
 	var name [1][]byte
-	if err := readObjectMembers(m[1], []string{"name"}, name[:]); err != nil {
-		return nil, inField("function", err)
+	if err := jsonx.ReadObjectMembers(m[1], []string{"name"}, name[:]); err != nil {
+		return nil, jsonx.InField("function", err)
 	}
-	if !present(name[0]) {
-		return nil, inField("function", inField("name", errRequired))
+	if !jsonx.Present(name[0]) {
+		return nil, jsonx.InField("function", jsonx.InField("name", jsonx.ErrRequired))
 	}
-	fn, err := readString(name[0])
+	fn, err := jsonx.ReadString(name[0])
 	if err != nil {
-		return nil, inField("function", inField("name", err))
+		return nil, jsonx.InField("function", jsonx.InField("name", err))
 	}
 	return &inferencev1.ToolChoice{Mode: inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_FUNCTION, FunctionName: fn}, nil
 }

@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/base64"
 	"encoding/binary"
 	"math"
@@ -36,11 +38,11 @@ func DecodeEmbeddingsRequest(body []byte) (*inferencev1.EmbeddingsRequest, error
 		}
 	})
 	if err != nil {
-		return nil, toInvalid(err)
+		return nil, jsonx.ToInvalid(err)
 	}
 	r := &inferencev1.EmbeddingsRequest{}
 	if err := decodeEmbeddingsFields(r, model, input, format, dims, user); err != nil {
-		return nil, toInvalid(err)
+		return nil, jsonx.ToInvalid(err)
 	}
 	r.Source = &inferencev1.Source{
 		Dialect:      inferencev1.Dialect_DIALECT_OPENAI_EMBEDDINGS,
@@ -52,59 +54,59 @@ func DecodeEmbeddingsRequest(body []byte) (*inferencev1.EmbeddingsRequest, error
 
 func decodeEmbeddingsFields(r *inferencev1.EmbeddingsRequest, model, input, format, dims, user []byte) error {
 	var err error
-	if !present(model) {
-		return inField("model", errRequired)
+	if !jsonx.Present(model) {
+		return jsonx.InField("model", jsonx.ErrRequired)
 	}
-	if r.Model, err = readString(model); err != nil {
-		return inField("model", err)
+	if r.Model, err = jsonx.ReadString(model); err != nil {
+		return jsonx.InField("model", err)
 	}
 	if r.Model == "" {
-		return inField("model", badValue("must not be empty"))
+		return jsonx.InField("model", jsonx.BadValue("must not be empty"))
 	}
 	if r.Inputs, err = decodeEmbeddingInput(input); err != nil {
-		return inField("input", err)
+		return jsonx.InField("input", err)
 	}
 	r.EncodingFormat = EncodingFloat
-	if present(format) {
-		if r.EncodingFormat, err = readString(format); err != nil {
-			return inField("encoding_format", err)
+	if jsonx.Present(format) {
+		if r.EncodingFormat, err = jsonx.ReadString(format); err != nil {
+			return jsonx.InField("encoding_format", err)
 		}
 		if r.EncodingFormat != EncodingFloat && r.EncodingFormat != EncodingBase64 {
-			return inField("encoding_format", badValue("must be float or base64"))
+			return jsonx.InField("encoding_format", jsonx.BadValue("must be float or base64"))
 		}
 	}
-	if present(dims) {
-		d, err := readInt32(dims)
+	if jsonx.Present(dims) {
+		d, err := jsonx.ReadInt32(dims)
 		if err != nil {
-			return inField("dimensions", err)
+			return jsonx.InField("dimensions", err)
 		}
 		if d < 1 {
-			return inField("dimensions", badValue("must be at least 1"))
+			return jsonx.InField("dimensions", jsonx.BadValue("must be at least 1"))
 		}
 		r.Dimensions = &d
 	}
-	if present(user) {
-		if r.User, err = readString(user); err != nil {
-			return inField("user", err)
+	if jsonx.Present(user) {
+		if r.User, err = jsonx.ReadString(user); err != nil {
+			return jsonx.InField("user", err)
 		}
 	}
 	return nil
 }
 
-var errTokenInput = badValue("must be a string or an array of strings; token arrays are not supported")
+var errTokenInput = jsonx.BadValue("must be a string or an array of strings; token arrays are not supported")
 
 func decodeEmbeddingInput(v []byte) ([]string, error) {
-	if !present(v) {
-		return nil, errRequired
+	if !jsonx.Present(v) {
+		return nil, jsonx.ErrRequired
 	}
 	switch v[0] {
 	case '"':
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		if err != nil {
 			return nil, err
 		}
 		if s == "" {
-			return nil, badValue("must not be empty")
+			return nil, jsonx.BadValue("must not be empty")
 		}
 		return []string{s}, nil
 	case '[':
@@ -112,16 +114,16 @@ func decodeEmbeddingInput(v []byte) ([]string, error) {
 		return nil, errTokenInput
 	}
 	var out []string
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		if v[start] != '"' {
 			return errTokenInput // reported for the whole input, not one element
 		}
-		s, err := readString(v[start:end])
+		s, err := jsonx.ReadString(v[start:end])
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		if s == "" {
-			return inIndex(i, badValue("must not be empty"))
+			return jsonx.InIndex(i, jsonx.BadValue("must not be empty"))
 		}
 		out = append(out, s)
 		return nil
@@ -130,7 +132,7 @@ func decodeEmbeddingInput(v []byte) ([]string, error) {
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, badValue("must not be empty")
+		return nil, jsonx.BadValue("must not be empty")
 	}
 	return out, nil
 }
@@ -166,14 +168,14 @@ func EncodeEmbeddingsResponse(r *inferencev1.EmbeddingsResponse, model, encoding
 				if j > 0 {
 					b = append(b, ',')
 				}
-				b = appendFloat32(b, f)
+				b = jsonx.AppendFloat32(b, f)
 			}
 			b = append(b, ']')
 		}
 		b = append(b, '}')
 	}
 	b = append(b, `],"model":`...)
-	b = appendString(b, model)
+	b = jsonx.AppendString(b, model)
 	u := r.GetUsage()
 	b = append(b, `,"usage":{"prompt_tokens":`...)
 	b = strconv.AppendInt(b, u.GetInputTokens(), 10)

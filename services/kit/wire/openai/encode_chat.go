@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"strconv"
 	"strings"
 	"time"
@@ -14,11 +16,11 @@ import (
 func EncodeChatResponse(r *inferencev1.ChatResponse, model string) []byte {
 	b := make([]byte, 0, 512+responseTextSize(r))
 	b = append(b, `{"id":`...)
-	b = appendString(b, r.GetId())
+	b = jsonx.AppendString(b, r.GetId())
 	b = append(b, `,"object":"chat.completion","created":`...)
 	b = strconv.AppendInt(b, createdOrNow(r.GetCreated()), 10)
 	b = append(b, `,"model":`...)
-	b = appendString(b, model)
+	b = jsonx.AppendString(b, model)
 	b = append(b, `,"choices":[`...)
 	for i, c := range r.GetChoices() {
 		if i > 0 {
@@ -60,12 +62,12 @@ func appendChoice(b []byte, c *inferencev1.Choice) []byte {
 	if text == "" && len(msg.GetToolCalls()) > 0 {
 		b = append(b, "null"...)
 	} else {
-		b = appendString(b, text)
+		b = jsonx.AppendString(b, text)
 	}
 	if reasoning != "" {
 		// Not in OpenAI's schema; OpenAI-compatible servers use this name.
 		b = append(b, `,"reasoning_content":`...)
-		b = appendString(b, reasoning)
+		b = jsonx.AppendString(b, reasoning)
 	}
 	b = append(b, `,"refusal":null`...)
 	if tcs := msg.GetToolCalls(); len(tcs) > 0 {
@@ -75,11 +77,11 @@ func appendChoice(b []byte, c *inferencev1.Choice) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, `{"id":`...)
-			b = appendString(b, tc.GetId())
+			b = jsonx.AppendString(b, tc.GetId())
 			b = append(b, `,"type":"function","function":{"name":`...)
-			b = appendString(b, tc.GetName())
+			b = jsonx.AppendString(b, tc.GetName())
 			b = append(b, `,"arguments":`...)
-			b = appendString(b, tc.GetArgumentsJson())
+			b = jsonx.AppendString(b, tc.GetArgumentsJson())
 			b = append(b, `}}`...)
 		}
 		b = append(b, ']')
@@ -89,7 +91,7 @@ func appendChoice(b []byte, c *inferencev1.Choice) []byte {
 	if fr == "" {
 		fr = "stop" // a complete response has finished, whatever the provider said
 	}
-	b = appendString(b, fr)
+	b = jsonx.AppendString(b, fr)
 	return append(b, '}')
 }
 
@@ -159,11 +161,11 @@ func EncodeChunk(c *inferencev1.ChatChunk, model string, includeUsage bool) []by
 	}
 	b := make([]byte, 0, 192+chunkTextSize(deltas))
 	b = append(b, `{"id":`...)
-	b = appendString(b, c.GetId())
+	b = jsonx.AppendString(b, c.GetId())
 	b = append(b, `,"object":"chat.completion.chunk","created":`...)
 	b = strconv.AppendInt(b, createdOrNow(c.GetCreated()), 10)
 	b = append(b, `,"model":`...)
-	b = appendString(b, model)
+	b = jsonx.AppendString(b, model)
 	b = append(b, `,"choices":[`...)
 	for i, d := range deltas {
 		if i > 0 {
@@ -211,13 +213,13 @@ func appendDelta(b []byte, d *inferencev1.ChoiceDelta) []byte {
 	}
 	if d.GetText() != "" || d.GetRole() != inferencev1.Role_ROLE_UNSPECIFIED && len(d.GetToolCalls()) == 0 {
 		comma()
-		b = appendKey(b, "content")
-		b = appendString(b, d.GetText())
+		b = jsonx.AppendKey(b, "content")
+		b = jsonx.AppendString(b, d.GetText())
 	}
 	if d.GetReasoning() != "" {
 		comma()
-		b = appendKey(b, "reasoning_content")
-		b = appendString(b, d.GetReasoning())
+		b = jsonx.AppendKey(b, "reasoning_content")
+		b = jsonx.AppendString(b, d.GetReasoning())
 	}
 	if tcs := d.GetToolCalls(); len(tcs) > 0 {
 		comma()
@@ -230,31 +232,31 @@ func appendDelta(b []byte, d *inferencev1.ChoiceDelta) []byte {
 			b = strconv.AppendInt(b, int64(tc.GetIndex()), 10)
 			if tc.GetId() != "" {
 				b = append(b, `,"id":`...)
-				b = appendString(b, tc.GetId())
+				b = jsonx.AppendString(b, tc.GetId())
 				b = append(b, `,"type":"function"`...)
 			}
 			b = append(b, `,"function":{`...)
 			if tc.GetName() != "" {
-				b = appendKey(b, "name")
-				b = appendString(b, tc.GetName())
+				b = jsonx.AppendKey(b, "name")
+				b = jsonx.AppendString(b, tc.GetName())
 				b = append(b, ',')
 			}
-			b = appendKey(b, "arguments")
-			b = appendString(b, tc.GetArgumentsJson())
+			b = jsonx.AppendKey(b, "arguments")
+			b = jsonx.AppendString(b, tc.GetArgumentsJson())
 			b = append(b, `}}`...)
 		}
 		b = append(b, ']')
 	}
 	b = append(b, `},"logprobs":null,"finish_reason":`...)
-	b = appendNullableString(b, finishReasonName(d.GetFinishReason()))
+	b = jsonx.AppendNullableString(b, finishReasonName(d.GetFinishReason()))
 	return append(b, '}')
 }
 
 func encodeStreamError(e *inferencev1.StreamError) []byte {
 	b := make([]byte, 0, 96+len(e.GetMessage()))
 	b = append(b, `{"error":{"message":`...)
-	b = appendString(b, e.GetMessage())
+	b = jsonx.AppendString(b, e.GetMessage())
 	b = append(b, `,"type":"server_error","param":null,"code":`...)
-	b = appendNullableString(b, e.GetCode())
+	b = jsonx.AppendNullableString(b, e.GetCode())
 	return append(b, `}}`...)
 }

@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"testing"
 
@@ -132,7 +134,7 @@ func TestEncodeChunk(t *testing.T) {
 
 func TestAppendStringEscapes(t *testing.T) {
 	for _, s := range []string{"", "plain", "quote\" back\\ slash", "ctl \x00\x01\x1f\t\r\n", "bad \xff\xfe utf8", "line\u2028sep\u2029", "emoji 😀 é <&>"} {
-		b := appendString(nil, s)
+		b := jsonx.AppendString(nil, s)
 		var back string
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatalf("%q encoded as invalid JSON %s: %v", s, b, err)

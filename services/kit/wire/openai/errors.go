@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"strconv"
 
@@ -30,13 +32,13 @@ func ErrorType(status int) string {
 func EncodeError(status int, e *errs.Error) []byte {
 	b := make([]byte, 0, 96+len(e.Message))
 	b = append(b, `{"error":{"message":`...)
-	b = appendString(b, e.Message)
+	b = jsonx.AppendString(b, e.Message)
 	b = append(b, `,"type":`...)
-	b = appendString(b, ErrorType(status))
+	b = jsonx.AppendString(b, ErrorType(status))
 	b = append(b, `,"param":`...)
-	b = appendNullableString(b, e.Param)
+	b = jsonx.AppendNullableString(b, e.Param)
 	b = append(b, `,"code":`...)
-	b = appendNullableString(b, e.Code)
+	b = jsonx.AppendNullableString(b, e.Code)
 	return append(b, `}}`...)
 }
 
@@ -79,7 +81,7 @@ func ParseError(body []byte) (message, param, code string, ok bool) {
 
 // rawCode renders a code that may be a string, a number or null.
 func rawCode(raw json.RawMessage) string {
-	if len(raw) == 0 || isNull(raw) {
+	if len(raw) == 0 || jsonx.IsNull(raw) {
 		return ""
 	}
 	var s string

@@ -1,5 +1,7 @@
 package openai
 
+import "github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 // Databricks AI Gateway accepts two extra top-level body fields on every
 // OpenAI-style request. Tollgate reads them for its own bookkeeping and
 // RewriteForUpstream strips them, because OpenAI rejects unknown fields.
@@ -32,11 +34,11 @@ func DecodeGatewayExtras(body []byte) (clientRequestID string, usageContext map[
 		}
 	})
 	if err != nil {
-		return "", nil, toInvalid(err)
+		return "", nil, jsonx.ToInvalid(err)
 	}
 	x, err := decodeExtras(crid, uctx)
 	if err != nil {
-		return "", nil, toInvalid(err)
+		return "", nil, jsonx.ToInvalid(err)
 	}
 	return x.ClientRequestID, x.UsageContext, nil
 }
@@ -44,14 +46,14 @@ func DecodeGatewayExtras(body []byte) (clientRequestID string, usageContext map[
 func decodeExtras(crid, uctx []byte) (GatewayExtras, error) {
 	var x GatewayExtras
 	var err error
-	if present(crid) {
-		if x.ClientRequestID, err = readString(crid); err != nil {
-			return x, inField(gatewayFieldClientRequestID, err)
+	if jsonx.Present(crid) {
+		if x.ClientRequestID, err = jsonx.ReadString(crid); err != nil {
+			return x, jsonx.InField(gatewayFieldClientRequestID, err)
 		}
 	}
-	if present(uctx) {
-		if x.UsageContext, err = readStringMap(uctx); err != nil {
-			return x, inField(gatewayFieldUsageContext, err)
+	if jsonx.Present(uctx) {
+		if x.UsageContext, err = jsonx.ReadStringMap(uctx); err != nil {
+			return x, jsonx.InField(gatewayFieldUsageContext, err)
 		}
 	}
 	return x, nil

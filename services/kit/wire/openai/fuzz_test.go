@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"bytes"
 	"encoding/json"
 	"reflect"
@@ -55,7 +57,7 @@ func FuzzRewriteForUpstream(f *testing.F) {
 		if err != nil {
 			mustInvalid(t, err)
 			var top map[string]json.RawMessage
-			if valid && json.Unmarshal(in, &top) == nil && depth(in) < maxNesting {
+			if valid && json.Unmarshal(in, &top) == nil && depth(in) < jsonx.MaxNesting {
 				if so, ok := top["stream_options"]; !ok || string(so) == "null" || so[0] == '{' {
 					t.Fatalf("rejected valid input %q: %v", in, err)
 				}
@@ -141,7 +143,7 @@ func FuzzReadString(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		end, err := skipValue(b, 0)
+		end, err := jsonx.SkipValue(b, 0)
 		if err != nil || end != len(b) || b[0] != '"' {
 			return
 		}
@@ -149,7 +151,7 @@ func FuzzReadString(f *testing.F) {
 		if err := json.Unmarshal(b, &want); err != nil {
 			t.Fatalf("encoding/json rejects %q that the scanner accepted: %v", b, err)
 		}
-		got, err := readString(b)
+		got, err := jsonx.ReadString(b)
 		if err != nil || got != want {
 			t.Fatalf("readString(%q) = %q, %v; encoding/json says %q", b, got, err, want)
 		}

@@ -1,5 +1,7 @@
 package openai
 
+import "github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 import "strconv"
 
 // EncodeModelList writes GET /v1/models: one "model" object per id, all with
@@ -12,7 +14,7 @@ func EncodeModelList(ids []string, created int64) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"id":`...)
-		b = appendString(b, id)
+		b = jsonx.AppendString(b, id)
 		b = append(b, `,"object":"model","created":`...)
 		b = strconv.AppendInt(b, created, 10)
 		b = append(b, `,"owned_by":"tollgate"}`...)

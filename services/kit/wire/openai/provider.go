@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -191,7 +193,7 @@ func buildToolChoice(tc *inferencev1.ToolChoice) json.RawMessage {
 	case inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_REQUIRED:
 		return json.RawMessage(`"required"`)
 	case inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_FUNCTION:
-		b := appendString([]byte(`{"type":"function","function":{"name":`), tc.GetFunctionName())
+		b := jsonx.AppendString([]byte(`{"type":"function","function":{"name":`), tc.GetFunctionName())
 		return append(b, "}}"...)
 	}
 	return nil

@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"bytes"
 )
 
@@ -16,25 +18,25 @@ import (
 // When nothing needs changing the original slice itself is returned, so
 // callers must treat the result as read-only.
 func RewriteForUpstream(original []byte, model string, forceIncludeUsage bool) ([]byte, error) {
-	var membersBuf [24]member
+	var membersBuf [24]jsonx.Member
 	members := membersBuf[:0]
-	open := skipSpace(original, 0)
-	closeBrace, err := scanObject(original, open, func(m member) error {
+	open := jsonx.SkipSpace(original, 0)
+	closeBrace, err := jsonx.ScanObject(original, open, func(m jsonx.Member) error {
 		members = append(members, m)
 		return nil
 	})
 	if err != nil {
-		return nil, toInvalid(err)
+		return nil, jsonx.ToInvalid(err)
 	}
-	if rest := skipSpace(original, closeBrace+1); rest != len(original) {
-		return nil, toInvalid(syntaxErr("unexpected data after the JSON object", rest))
+	if rest := jsonx.SkipSpace(original, closeBrace+1); rest != len(original) {
+		return nil, jsonx.ToInvalid(jsonx.SyntaxErr("unexpected data after the JSON object", rest))
 	}
 
 	streaming := false
 	for i := range members {
 		m := &members[i]
-		if string(keyOf(original, m)) == "stream" {
-			streaming = string(original[m.valStart:m.valEnd]) == "true" // the last one wins, as in every JSON parser
+		if string(jsonx.KeyOf(original, m)) == "stream" {
+			streaming = string(original[m.ValStart:m.ValEnd]) == "true" // the last one wins, as in every JSON parser
 		}
 	}
 	forceUsage := forceIncludeUsage && streaming
@@ -45,13 +47,13 @@ func RewriteForUpstream(original []byte, model string, forceIncludeUsage bool) (
 	changed, sawModel, sawStreamOptions := false, false, false
 	for i := range members {
 		m := &members[i]
-		val := original[m.valStart:m.valEnd]
+		val := original[m.ValStart:m.ValEnd]
 		var e memberEdit
-		switch string(keyOf(original, m)) {
+		switch string(jsonx.KeyOf(original, m)) {
 		case "model":
 			sawModel = true
 			if quotedModel == nil {
-				quotedModel = appendString(make([]byte, 0, len(model)+2), model)
+				quotedModel = jsonx.AppendString(make([]byte, 0, len(model)+2), model)
 			}
 			if !bytes.Equal(val, quotedModel) {
 				e.replace = quotedModel
@@ -63,7 +65,7 @@ func RewriteForUpstream(original []byte, model string, forceIncludeUsage bool) (
 			if forceUsage {
 				v, err := withIncludeUsage(val)
 				if err != nil {
-					return nil, toInvalid(inField("stream_options", err))
+					return nil, jsonx.ToInvalid(jsonx.InField("stream_options", err))
 				}
 				e.replace = v
 			}
@@ -90,11 +92,11 @@ func RewriteForUpstream(original []byte, model string, forceIncludeUsage bool) (
 		}
 		first = false
 		if e.replace != nil {
-			out = append(out, original[m.segStart:m.valStart]...)
+			out = append(out, original[m.SegStart:m.ValStart]...)
 			out = append(out, e.replace...)
-			out = append(out, original[m.valEnd:m.segEnd]...)
+			out = append(out, original[m.ValEnd:m.SegEnd]...)
 		} else {
-			out = append(out, original[m.segStart:m.segEnd]...)
+			out = append(out, original[m.SegStart:m.SegEnd]...)
 		}
 	}
 	if addModel {
@@ -103,7 +105,7 @@ func RewriteForUpstream(original []byte, model string, forceIncludeUsage bool) (
 		}
 		first = false
 		out = append(out, `"model":`...)
-		out = appendString(out, model)
+		out = jsonx.AppendString(out, model)
 	}
 	if addStreamOptions {
 		if !first {
@@ -126,18 +128,18 @@ var includeUsageObject = []byte(`{"include_usage":true}`)
 // withIncludeUsage returns stream_options with include_usage true, or nil
 // when it already is.
 func withIncludeUsage(v []byte) ([]byte, error) {
-	if isNull(v) {
+	if jsonx.IsNull(v) {
 		return includeUsageObject, nil
 	}
 	var spansBuf [4][2]int
 	spans := spansBuf[:0] // values of include_usage members that are not true
 	found, members := false, 0
-	_, err := scanObject(v, 0, func(m member) error {
+	_, err := jsonx.ScanObject(v, 0, func(m jsonx.Member) error {
 		members++
-		if string(keyOf(v, &m)) == "include_usage" {
+		if string(jsonx.KeyOf(v, &m)) == "include_usage" {
 			found = true
-			if string(v[m.valStart:m.valEnd]) != "true" {
-				spans = append(spans, [2]int{m.valStart, m.valEnd})
+			if string(v[m.ValStart:m.ValEnd]) != "true" {
+				spans = append(spans, [2]int{m.ValStart, m.ValEnd})
 			}
 		}
 		return nil

@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 )
 
@@ -30,29 +32,29 @@ func ParseChatSummary(body []byte) (*inferencev1.ChatResponse, error) {
 	}
 	r := &inferencev1.ChatResponse{}
 	var err error
-	if present(id) {
-		if r.Id, err = readString(id); err != nil {
+	if jsonx.Present(id) {
+		if r.Id, err = jsonx.ReadString(id); err != nil {
 			return ParseChatResponse(body)
 		}
 	}
-	if present(model) {
-		if r.Model, err = readString(model); err != nil {
+	if jsonx.Present(model) {
+		if r.Model, err = jsonx.ReadString(model); err != nil {
 			return ParseChatResponse(body)
 		}
 	}
-	if present(created) {
-		if r.Created, err = readInt64(created); err != nil {
+	if jsonx.Present(created) {
+		if r.Created, err = jsonx.ReadInt64(created); err != nil {
 			return ParseChatResponse(body)
 		}
 	}
-	if present(usage) {
+	if jsonx.Present(usage) {
 		if r.Usage, err = readUsage(usage); err != nil {
 			return ParseChatResponse(body)
 		}
 	}
-	if present(choices) {
+	if jsonx.Present(choices) {
 		simple := true
-		_, err = scanArray(choices, 0, func(idx, start, end int) error {
+		_, err = jsonx.ScanArray(choices, 0, func(idx, start, end int) error {
 			ch, ok := readSimpleChoice(choices[start:end])
 			if !ok {
 				simple = false
@@ -78,38 +80,38 @@ var errNotSimple error = notSimple{}
 // content and no tool calls or reasoning.
 func readSimpleChoice(v []byte) (*inferencev1.Choice, bool) {
 	var f [3][]byte
-	if readObjectMembers(v, []string{"index", "message", "finish_reason"}, f[:]) != nil {
+	if jsonx.ReadObjectMembers(v, []string{"index", "message", "finish_reason"}, f[:]) != nil {
 		return nil, false
 	}
 	ch := &inferencev1.Choice{}
-	if present(f[0]) {
-		i, err := readInt32(f[0])
+	if jsonx.Present(f[0]) {
+		i, err := jsonx.ReadInt32(f[0])
 		if err != nil {
 			return nil, false
 		}
 		ch.Index = i
 	}
-	if present(f[2]) {
-		reason, err := readString(f[2])
+	if jsonx.Present(f[2]) {
+		reason, err := jsonx.ReadString(f[2])
 		if err != nil {
 			return nil, false
 		}
 		ch.ProviderFinishReason, ch.FinishReason = reason, ParseFinishReason(reason)
 	}
 	var m [4][]byte
-	if !present(f[1]) || readObjectMembers(f[1], []string{"content", "tool_calls", "reasoning_content", "reasoning"}, m[:]) != nil {
+	if !jsonx.Present(f[1]) || jsonx.ReadObjectMembers(f[1], []string{"content", "tool_calls", "reasoning_content", "reasoning"}, m[:]) != nil {
 		return nil, false
 	}
-	if present(m[1]) || present(m[2]) || present(m[3]) {
+	if jsonx.Present(m[1]) || jsonx.Present(m[2]) || jsonx.Present(m[3]) {
 		return nil, false
 	}
 	text := ""
-	if present(m[0]) {
+	if jsonx.Present(m[0]) {
 		if m[0][0] != '"' {
 			return nil, false
 		}
 		var err error
-		if text, err = readString(m[0]); err != nil {
+		if text, err = jsonx.ReadString(m[0]); err != nil {
 			return nil, false
 		}
 	}
@@ -121,14 +123,14 @@ func readSimpleChoice(v []byte) (*inferencev1.Choice, bool) {
 // readUsage reads OpenAI's usage object.
 func readUsage(v []byte) (*inferencev1.Usage, error) {
 	var f [5][]byte
-	if err := readObjectMembers(v, []string{"prompt_tokens", "completion_tokens", "total_tokens",
+	if err := jsonx.ReadObjectMembers(v, []string{"prompt_tokens", "completion_tokens", "total_tokens",
 		"prompt_tokens_details", "completion_tokens_details"}, f[:]); err != nil {
 		return nil, err
 	}
 	u := &inferencev1.Usage{}
 	for i, dst := range []*int64{&u.InputTokens, &u.OutputTokens, &u.TotalTokens} {
-		if present(f[i]) {
-			n, err := readInt64(f[i])
+		if jsonx.Present(f[i]) {
+			n, err := jsonx.ReadInt64(f[i])
 			if err != nil {
 				return nil, err
 			}
@@ -152,17 +154,17 @@ func readUsage(v []byte) (*inferencev1.Usage, error) {
 }
 
 func nestedInt(obj []byte, key string) (int64, error) {
-	if !present(obj) {
+	if !jsonx.Present(obj) {
 		return 0, nil
 	}
 	var f [1][]byte
-	if err := readObjectMembers(obj, []string{key}, f[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(obj, []string{key}, f[:]); err != nil {
 		return 0, err
 	}
-	if !present(f[0]) {
+	if !jsonx.Present(f[0]) {
 		return 0, nil
 	}
-	return readInt64(f[0])
+	return jsonx.ReadInt64(f[0])
 }
 
 // ParseChunkSummary is ParseChatSummary for one stream chunk: the common
@@ -192,28 +194,28 @@ func ParseChunkSummary(data []byte) (*inferencev1.ChatChunk, error) {
 	}
 	c := &inferencev1.ChatChunk{}
 	var err error
-	if present(id) {
-		if c.Id, err = readString(id); err != nil {
+	if jsonx.Present(id) {
+		if c.Id, err = jsonx.ReadString(id); err != nil {
 			return ParseChunk(data)
 		}
 	}
-	if present(model) {
-		if c.Model, err = readString(model); err != nil {
+	if jsonx.Present(model) {
+		if c.Model, err = jsonx.ReadString(model); err != nil {
 			return ParseChunk(data)
 		}
 	}
-	if present(created) {
-		if c.Created, err = readInt64(created); err != nil {
+	if jsonx.Present(created) {
+		if c.Created, err = jsonx.ReadInt64(created); err != nil {
 			return ParseChunk(data)
 		}
 	}
-	if present(usage) {
+	if jsonx.Present(usage) {
 		if c.Usage, err = readUsage(usage); err != nil {
 			return ParseChunk(data)
 		}
 	}
-	if present(choices) {
-		_, err = scanArray(choices, 0, func(idx, start, end int) error {
+	if jsonx.Present(choices) {
+		_, err = jsonx.ScanArray(choices, 0, func(idx, start, end int) error {
 			d, ok := readSimpleDelta(choices[start:end])
 			if !ok {
 				return errNotSimple
@@ -230,42 +232,42 @@ func ParseChunkSummary(data []byte) (*inferencev1.ChatChunk, error) {
 
 func readSimpleDelta(v []byte) (*inferencev1.ChoiceDelta, bool) {
 	var f [3][]byte
-	if readObjectMembers(v, []string{"index", "delta", "finish_reason"}, f[:]) != nil {
+	if jsonx.ReadObjectMembers(v, []string{"index", "delta", "finish_reason"}, f[:]) != nil {
 		return nil, false
 	}
 	d := &inferencev1.ChoiceDelta{}
-	if present(f[0]) {
-		i, err := readInt32(f[0])
+	if jsonx.Present(f[0]) {
+		i, err := jsonx.ReadInt32(f[0])
 		if err != nil {
 			return nil, false
 		}
 		d.Index = i
 	}
-	if present(f[2]) {
-		reason, err := readString(f[2])
+	if jsonx.Present(f[2]) {
+		reason, err := jsonx.ReadString(f[2])
 		if err != nil {
 			return nil, false
 		}
 		d.ProviderFinishReason, d.FinishReason = reason, ParseFinishReason(reason)
 	}
-	if !present(f[1]) {
+	if !jsonx.Present(f[1]) {
 		return d, true
 	}
 	var m [5][]byte
-	if readObjectMembers(f[1], []string{"role", "content", "tool_calls", "reasoning_content", "reasoning"}, m[:]) != nil {
+	if jsonx.ReadObjectMembers(f[1], []string{"role", "content", "tool_calls", "reasoning_content", "reasoning"}, m[:]) != nil {
 		return nil, false
 	}
-	if present(m[2]) || present(m[3]) || present(m[4]) {
+	if jsonx.Present(m[2]) || jsonx.Present(m[3]) || jsonx.Present(m[4]) {
 		return nil, false
 	}
-	if present(m[0]) {
+	if jsonx.Present(m[0]) {
 		d.Role = inferencev1.Role_ROLE_ASSISTANT
 	}
-	if present(m[1]) {
+	if jsonx.Present(m[1]) {
 		if m[1][0] != '"' {
 			return nil, false
 		}
-		text, err := readString(m[1])
+		text, err := jsonx.ReadString(m[1])
 		if err != nil {
 			return nil, false
 		}

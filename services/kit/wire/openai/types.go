@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"bytes"
 	"encoding/json"
 )
@@ -80,7 +82,7 @@ func TextContent(s string) MessageContent { return MessageContent{Text: &s} }
 func (c MessageContent) MarshalJSON() ([]byte, error) {
 	switch {
 	case c.Text != nil:
-		return appendString(nil, *c.Text), nil
+		return jsonx.AppendString(nil, *c.Text), nil
 	case c.Parts != nil:
 		return json.Marshal(c.Parts)
 	}
@@ -92,7 +94,7 @@ func (c *MessageContent) UnmarshalJSON(b []byte) error {
 	*c = MessageContent{}
 	b = bytes.TrimSpace(b)
 	switch {
-	case isNull(b):
+	case jsonx.IsNull(b):
 		return nil
 	case len(b) > 0 && b[0] == '"':
 		var s string

@@ -1,6 +1,8 @@
 package responses
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -225,7 +227,7 @@ func toolOutput(content []*inferencev1.ContentPart, at func(int) string) (json.R
 		}
 	}
 	if allText {
-		return json.RawMessage(appendString(nil, text.String())), nil
+		return json.RawMessage(jsonx.AppendString(nil, text.String())), nil
 	}
 	parts := make([]wirePart, 0, len(content))
 	for j, p := range content {
@@ -298,7 +300,7 @@ var defaultParameters = json.RawMessage(`{"type":"object","properties":{}}`)
 func buildTool(t *inferencev1.Tool) (json.RawMessage, error) {
 	if t.GetType() != "" && t.GetType() != "function" {
 		if t.GetRawJson() == "" || !json.Valid([]byte(t.GetRawJson())) {
-			return nil, &valueError{msg: "tool type " + quote(t.GetType()) + " cannot be sent to an OpenAI Responses provider"}
+			return nil, &jsonx.ValueError{Msg: "tool type " + quote(t.GetType()) + " cannot be sent to an OpenAI Responses provider"}
 		}
 		return json.RawMessage(t.GetRawJson()), nil
 	}
@@ -306,7 +308,7 @@ func buildTool(t *inferencev1.Tool) (json.RawMessage, error) {
 		Parameters: defaultParameters, Strict: t.GetStrict()}
 	if p := t.GetParametersJson(); p != "" {
 		if !json.Valid([]byte(p)) {
-			return nil, &valueError{msg: "parameters of " + quote(t.GetName()) + " are not valid JSON"}
+			return nil, &jsonx.ValueError{Msg: "parameters of " + quote(t.GetName()) + " are not valid JSON"}
 		}
 		ft.Parameters = json.RawMessage(p)
 	}
@@ -322,7 +324,7 @@ func buildToolChoice(tc *inferencev1.ToolChoice) json.RawMessage {
 	case inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_REQUIRED:
 		return json.RawMessage(`"required"`)
 	case inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_FUNCTION:
-		b := appendString([]byte(`{"type":"function","name":`), tc.GetFunctionName())
+		b := jsonx.AppendString([]byte(`{"type":"function","name":`), tc.GetFunctionName())
 		return append(b, '}')
 	}
 	return nil

@@ -1,6 +1,8 @@
 package responses
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 	"github.com/tollgate/tollgate/services/kit/errs"
 )
@@ -64,15 +66,15 @@ func (f *requestFields) set(key, v []byte) {
 // top-level member to set. Validation finishes before any field is
 // interpreted, so malformed JSON is always reported as such.
 func scanTopLevel(body []byte, set func(key, val []byte)) error {
-	end, err := scanObject(body, 0, func(m member) error {
-		set(keyOf(body, &m), body[m.valStart:m.valEnd])
+	end, err := jsonx.ScanObject(body, 0, func(m jsonx.Member) error {
+		set(jsonx.KeyOf(body, &m), body[m.ValStart:m.ValEnd])
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if rest := skipSpace(body, end+1); rest != len(body) {
-		return syntaxErr("unexpected data after the JSON object", rest)
+	if rest := jsonx.SkipSpace(body, end+1); rest != len(body) {
+		return jsonx.SyntaxErr("unexpected data after the JSON object", rest)
 	}
 	return nil
 }
@@ -123,12 +125,12 @@ func CheckTranslatable(r *inferencev1.ChatRequest) *errs.Error {
 func decodeRequest(body []byte) (*inferencev1.ChatRequest, *errs.Error, error) {
 	var f requestFields
 	if err := scanTopLevel(body, f.set); err != nil {
-		return nil, nil, toInvalid(err)
+		return nil, nil, jsonx.ToInvalid(err)
 	}
 	d := decoder{}
 	r, err := d.decode(&f)
 	if err != nil {
-		return nil, nil, toInvalid(err)
+		return nil, nil, jsonx.ToInvalid(err)
 	}
 	r.Source = &inferencev1.Source{
 		Dialect:      inferencev1.Dialect_DIALECT_OPENAI_RESPONSES,
@@ -160,85 +162,85 @@ func (d *decoder) untranslatable(param, what string) {
 func (d *decoder) decode(f *requestFields) (*inferencev1.ChatRequest, error) {
 	r := &inferencev1.ChatRequest{}
 	var err error
-	if !present(f.model) {
-		return nil, inField("model", errRequired)
+	if !jsonx.Present(f.model) {
+		return nil, jsonx.InField("model", jsonx.ErrRequired)
 	}
-	if r.Model, err = readString(f.model); err != nil {
-		return nil, inField("model", err)
+	if r.Model, err = jsonx.ReadString(f.model); err != nil {
+		return nil, jsonx.InField("model", err)
 	}
 	if r.Model == "" {
-		return nil, inField("model", badValue("must not be empty"))
+		return nil, jsonx.InField("model", jsonx.BadValue("must not be empty"))
 	}
-	if present(f.tools) {
+	if jsonx.Present(f.tools) {
 		// Tools first: tool calls in the input are read against them.
 		if r.Tools, d.tools, err = decodeTools(f.tools); err != nil {
-			return nil, inField("tools", err)
+			return nil, jsonx.InField("tools", err)
 		}
 		if name := d.tools.clash; name != "" {
 			d.untranslatable("tools", "function name "+quote(name)+" defined more than once across namespaces")
 		}
 	}
-	if present(f.instructions) {
+	if jsonx.Present(f.instructions) {
 		if r.Messages, err = d.decodeInstructions(f.instructions); err != nil {
-			return nil, inField("instructions", err)
+			return nil, jsonx.InField("instructions", err)
 		}
 	}
-	if present(f.input) {
+	if jsonx.Present(f.input) {
 		msgs, err := d.decodeInput(f.input, "input")
 		if err != nil {
-			return nil, inField("input", err)
+			return nil, jsonx.InField("input", err)
 		}
 		r.Messages = append(r.Messages, msgs...)
 	}
-	if !present(f.input) && len(r.Messages) == 0 && !present(f.previousResponseID) && !present(f.conversation) && !present(f.prompt) {
-		return nil, inField("input", errRequired)
+	if !jsonx.Present(f.input) && len(r.Messages) == 0 && !jsonx.Present(f.previousResponseID) && !jsonx.Present(f.conversation) && !jsonx.Present(f.prompt) {
+		return nil, jsonx.InField("input", jsonx.ErrRequired)
 	}
-	if present(f.toolChoice) {
+	if jsonx.Present(f.toolChoice) {
 		if r.ToolChoice, err = d.decodeToolChoice(f.toolChoice); err != nil {
-			return nil, inField("tool_choice", err)
+			return nil, jsonx.InField("tool_choice", err)
 		}
 	}
-	if present(f.parallelToolCalls) {
-		b, err := readBool(f.parallelToolCalls)
+	if jsonx.Present(f.parallelToolCalls) {
+		b, err := jsonx.ReadBool(f.parallelToolCalls)
 		if err != nil {
-			return nil, inField("parallel_tool_calls", err)
+			return nil, jsonx.InField("parallel_tool_calls", err)
 		}
 		r.ParallelToolCalls = &b
 	}
-	if present(f.reasoning) {
+	if jsonx.Present(f.reasoning) {
 		if r.Reasoning, err = decodeReasoning(f.reasoning); err != nil {
-			return nil, inField("reasoning", err)
+			return nil, jsonx.InField("reasoning", err)
 		}
 	}
 	if r.Sampling, err = f.decodeSampling(); err != nil {
 		return nil, err
 	}
-	if present(f.stream) {
-		if r.Stream, err = readBool(f.stream); err != nil {
-			return nil, inField("stream", err)
+	if jsonx.Present(f.stream) {
+		if r.Stream, err = jsonx.ReadBool(f.stream); err != nil {
+			return nil, jsonx.InField("stream", err)
 		}
 		// A Responses stream always ends with the usage in response.completed.
 		r.IncludeUsage = r.Stream
 	}
-	if present(f.text) {
+	if jsonx.Present(f.text) {
 		if r.ResponseFormat, err = decodeTextConfig(f.text); err != nil {
-			return nil, inField("text", err)
+			return nil, jsonx.InField("text", err)
 		}
 	}
-	if present(f.metadata) {
-		if r.Metadata, err = readStringMap(f.metadata); err != nil {
-			return nil, inField("metadata", err)
+	if jsonx.Present(f.metadata) {
+		if r.Metadata, err = jsonx.ReadStringMap(f.metadata); err != nil {
+			return nil, jsonx.InField("metadata", err)
 		}
 	}
-	if present(f.user) {
-		if r.User, err = readString(f.user); err != nil {
-			return nil, inField("user", err)
+	if jsonx.Present(f.user) {
+		if r.User, err = jsonx.ReadString(f.user); err != nil {
+			return nil, jsonx.InField("user", err)
 		}
 	}
-	if present(f.safetyIdentifier) {
-		id, err := readString(f.safetyIdentifier)
+	if jsonx.Present(f.safetyIdentifier) {
+		id, err := jsonx.ReadString(f.safetyIdentifier)
 		if err != nil {
-			return nil, inField("safety_identifier", err)
+			return nil, jsonx.InField("safety_identifier", err)
 		}
 		if r.User == "" {
 			r.User = id // OpenAI's replacement for user
@@ -250,25 +252,25 @@ func (d *decoder) decode(f *requestFields) (*inferencev1.ChatRequest, error) {
 // checkStateful validates the members that refer to state kept at OpenAI
 // and notes them as untranslatable.
 func (d *decoder) checkStateful(f *requestFields) error {
-	if present(f.previousResponseID) {
-		id, err := readString(f.previousResponseID)
+	if jsonx.Present(f.previousResponseID) {
+		id, err := jsonx.ReadString(f.previousResponseID)
 		if err != nil {
-			return inField("previous_response_id", err)
+			return jsonx.InField("previous_response_id", err)
 		}
 		if id != "" {
 			d.untranslatable("previous_response_id", "a conversation stored at OpenAI")
 		}
 	}
-	if present(f.conversation) {
+	if jsonx.Present(f.conversation) {
 		d.untranslatable("conversation", "a conversation stored at OpenAI")
 	}
-	if present(f.prompt) {
+	if jsonx.Present(f.prompt) {
 		d.untranslatable("prompt", "a prompt template stored at OpenAI")
 	}
-	if present(f.background) {
-		bg, err := readBool(f.background)
+	if jsonx.Present(f.background) {
+		bg, err := jsonx.ReadBool(f.background)
 		if err != nil {
-			return inField("background", err)
+			return jsonx.InField("background", err)
 		}
 		if bg {
 			d.untranslatable("background", "background mode")
@@ -285,22 +287,22 @@ func (f *requestFields) decodeSampling() (*inferencev1.Sampling, error) {
 		v    []byte
 		dst  **float64
 	}{{"temperature", f.temperature, &s.Temperature}, {"top_p", f.topP, &s.TopP}} {
-		if !present(p.v) {
+		if !jsonx.Present(p.v) {
 			continue
 		}
-		x, err := readFloat(p.v)
+		x, err := jsonx.ReadFloat(p.v)
 		if err != nil {
-			return nil, inField(p.name, err)
+			return nil, jsonx.InField(p.name, err)
 		}
 		*p.dst, used = &x, true
 	}
-	if present(f.maxOutputTokens) {
-		n, err := readInt32(f.maxOutputTokens)
+	if jsonx.Present(f.maxOutputTokens) {
+		n, err := jsonx.ReadInt32(f.maxOutputTokens)
 		if err != nil {
-			return nil, inField("max_output_tokens", err)
+			return nil, jsonx.InField("max_output_tokens", err)
 		}
 		if n < 1 {
-			return nil, inField("max_output_tokens", badValue("must be at least 1"))
+			return nil, jsonx.InField("max_output_tokens", jsonx.BadValue("must be at least 1"))
 		}
 		s.MaxTokens, used = &n, true
 	}
@@ -315,22 +317,22 @@ func (f *requestFields) decodeSampling() (*inferencev1.Sampling, error) {
 // reasoning the model does anyway, so it leaves the provider default.
 func decodeReasoning(v []byte) (*inferencev1.Reasoning, error) {
 	var m [3][]byte
-	if err := readObjectMembers(v, []string{"effort", "summary", "generate_summary"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"effort", "summary", "generate_summary"}, m[:]); err != nil {
 		return nil, err
 	}
 	for i, name := range []string{"summary", "generate_summary"} {
-		if present(m[i+1]) {
-			if _, err := readString(m[i+1]); err != nil {
-				return nil, inField(name, err)
+		if jsonx.Present(m[i+1]) {
+			if _, err := jsonx.ReadString(m[i+1]); err != nil {
+				return nil, jsonx.InField(name, err)
 			}
 		}
 	}
-	if !present(m[0]) {
+	if !jsonx.Present(m[0]) {
 		return nil, nil
 	}
-	effort, err := readString(m[0])
+	effort, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return nil, inField("effort", err)
+		return nil, jsonx.InField("effort", err)
 	}
 	return &inferencev1.Reasoning{Effort: effort, Enabled: effort != "none"}, nil
 }
@@ -339,22 +341,22 @@ func decodeReasoning(v []byte) (*inferencev1.Reasoning, error) {
 // text.verbosity is a hint kept only in the original body.
 func decodeTextConfig(v []byte) (*inferencev1.ResponseFormat, error) {
 	var m [1][]byte
-	if err := readObjectMembers(v, []string{"format"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"format"}, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[0]) {
+	if !jsonx.Present(m[0]) {
 		return nil, nil
 	}
 	var fm [5][]byte
-	if err := readObjectMembers(m[0], []string{"type", "name", "schema", "strict", "description"}, fm[:]); err != nil {
-		return nil, inField("format", err)
+	if err := jsonx.ReadObjectMembers(m[0], []string{"type", "name", "schema", "strict", "description"}, fm[:]); err != nil {
+		return nil, jsonx.InField("format", err)
 	}
-	if !present(fm[0]) {
-		return nil, inField("format", inField("type", errRequired))
+	if !jsonx.Present(fm[0]) {
+		return nil, jsonx.InField("format", jsonx.InField("type", jsonx.ErrRequired))
 	}
-	typ, err := readString(fm[0])
+	typ, err := jsonx.ReadString(fm[0])
 	if err != nil {
-		return nil, inField("format", inField("type", err))
+		return nil, jsonx.InField("format", jsonx.InField("type", err))
 	}
 	rf := &inferencev1.ResponseFormat{Type: typ}
 	switch typ {
@@ -362,26 +364,26 @@ func decodeTextConfig(v []byte) (*inferencev1.ResponseFormat, error) {
 		return rf, nil
 	case "json_schema":
 	default:
-		return nil, inField("format", inField("type", badValue("must be text, json_object or json_schema")))
+		return nil, jsonx.InField("format", jsonx.InField("type", jsonx.BadValue("must be text, json_object or json_schema")))
 	}
-	if !present(fm[1]) {
-		return nil, inField("format", inField("name", errRequired))
+	if !jsonx.Present(fm[1]) {
+		return nil, jsonx.InField("format", jsonx.InField("name", jsonx.ErrRequired))
 	}
-	if rf.Name, err = readString(fm[1]); err != nil {
-		return nil, inField("format", inField("name", err))
+	if rf.Name, err = jsonx.ReadString(fm[1]); err != nil {
+		return nil, jsonx.InField("format", jsonx.InField("name", err))
 	}
-	if present(fm[2]) {
+	if jsonx.Present(fm[2]) {
 		if fm[2][0] != '{' {
-			return nil, inField("format", inField("schema", errNotObject))
+			return nil, jsonx.InField("format", jsonx.InField("schema", jsonx.ErrNotObject))
 		}
-		rf.SchemaJson = validUTF8(fm[2])
+		rf.SchemaJson = jsonx.ValidUTF8(fm[2])
 	}
-	if present(fm[3]) {
-		if rf.Strict, err = readBool(fm[3]); err != nil {
-			return nil, inField("format", inField("strict", err))
+	if jsonx.Present(fm[3]) {
+		if rf.Strict, err = jsonx.ReadBool(fm[3]); err != nil {
+			return nil, jsonx.InField("format", jsonx.InField("strict", err))
 		}
 	}
 	return rf, nil
 }
 
-func quote(s string) string { return string(appendString(nil, s)) }
+func quote(s string) string { return string(jsonx.AppendString(nil, s)) }

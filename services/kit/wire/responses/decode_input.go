@@ -1,6 +1,8 @@
 package responses
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -27,7 +29,7 @@ func (l loc) String() string {
 
 func (d *decoder) decodeInstructions(v []byte) ([]*inferencev1.Message, error) {
 	if v[0] == '"' {
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		if err != nil || s == "" {
 			return nil, err
 		}
@@ -39,21 +41,21 @@ func (d *decoder) decodeInstructions(v []byte) ([]*inferencev1.Message, error) {
 // decodeInput reads input: a string (one user message) or an array of items.
 func (d *decoder) decodeInput(v []byte, field string) ([]*inferencev1.Message, error) {
 	if v[0] == '"' {
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		if err != nil {
 			return nil, err
 		}
 		return []*inferencev1.Message{{Role: inferencev1.Role_ROLE_USER, Content: []*inferencev1.ContentPart{textPart(s)}}}, nil
 	}
 	var out []*inferencev1.Message
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		if err := d.decodeItem(v[start:end], loc{field: field, item: i, part: -1}, &out); err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		return nil
 	})
-	if err == errNotArray {
-		return nil, &typeError{want: "a string or an array of input items"}
+	if err == jsonx.ErrNotArray {
+		return nil, &jsonx.TypeError{Want: "a string or an array of input items"}
 	}
 	return out, err
 }
@@ -65,9 +67,9 @@ type itemFields struct {
 
 func readItemFields(v []byte) (itemFields, error) {
 	var f itemFields
-	_, err := scanObject(v, 0, func(m member) error {
-		val := v[m.valStart:m.valEnd]
-		switch string(keyOf(v, &m)) {
+	_, err := jsonx.ScanObject(v, 0, func(m jsonx.Member) error {
+		val := v[m.ValStart:m.ValEnd]
+		switch string(jsonx.KeyOf(v, &m)) {
 		case "type":
 			f.typ = val
 		case "role":
@@ -114,12 +116,12 @@ func (d *decoder) decodeItem(v []byte, at loc, out *[]*inferencev1.Message) erro
 		return err
 	}
 	typ := "message" // EasyInputMessage: {"role","content"} without a type
-	if present(f.typ) {
-		if typ, err = readString(f.typ); err != nil {
-			return inField("type", err)
+	if jsonx.Present(f.typ) {
+		if typ, err = jsonx.ReadString(f.typ); err != nil {
+			return jsonx.InField("type", err)
 		}
-	} else if !present(f.role) {
-		return inField("type", errRequired)
+	} else if !jsonx.Present(f.role) {
+		return jsonx.InField("type", jsonx.ErrRequired)
 	}
 	switch typ {
 	case "message":
@@ -160,24 +162,24 @@ func assistantTurn(out *[]*inferencev1.Message) *inferencev1.Message {
 }
 
 func (d *decoder) decodeMessageItem(f *itemFields, at loc, out *[]*inferencev1.Message) error {
-	if !present(f.role) {
-		return inField("role", errRequired)
+	if !jsonx.Present(f.role) {
+		return jsonx.InField("role", jsonx.ErrRequired)
 	}
-	roleName, err := readString(f.role)
+	roleName, err := jsonx.ReadString(f.role)
 	if err != nil {
-		return inField("role", err)
+		return jsonx.InField("role", err)
 	}
 	role, ok := messageRoles[roleName]
 	if !ok {
-		return inField("role", badValue("must be one of user, assistant, system, developer"))
+		return jsonx.InField("role", jsonx.BadValue("must be one of user, assistant, system, developer"))
 	}
-	if !present(f.content) {
-		return inField("content", errRequired)
+	if !jsonx.Present(f.content) {
+		return jsonx.InField("content", jsonx.ErrRequired)
 	}
 	at.sub = "content"
 	parts, err := d.decodeContent(f.content, at)
 	if err != nil {
-		return inField("content", err)
+		return jsonx.InField("content", err)
 	}
 	if role == inferencev1.Role_ROLE_ASSISTANT {
 		msg := assistantTurn(out)
@@ -199,18 +201,18 @@ func (d *decoder) decodeMessageItem(f *itemFields, at loc, out *[]*inferencev1.M
 func (d *decoder) decodeReasoningItem(f *itemFields, at loc, out *[]*inferencev1.Message) error {
 	rp := &inferencev1.ReasoningPart{}
 	var err error
-	if present(f.encrypted) {
-		if rp.EncryptedContent, err = readString(f.encrypted); err != nil {
-			return inField("encrypted_content", err)
+	if jsonx.Present(f.encrypted) {
+		if rp.EncryptedContent, err = jsonx.ReadString(f.encrypted); err != nil {
+			return jsonx.InField("encrypted_content", err)
 		}
 	}
 	content, err := joinTexts(f.content, "reasoning_text")
 	if err != nil {
-		return inField("content", err)
+		return jsonx.InField("content", err)
 	}
 	summary, err := joinTexts(f.summary, "summary_text")
 	if err != nil {
-		return inField("summary", err)
+		return jsonx.InField("summary", err)
 	}
 	rp.Text = content
 	if rp.Text == "" {
@@ -232,30 +234,30 @@ func (d *decoder) decodeReasoningItem(f *itemFields, at loc, out *[]*inferencev1
 // joinTexts reads an array of {"type","text"} parts, joining the texts of
 // parts of the given type with blank lines. Absent or null is "".
 func joinTexts(v []byte, typ string) (string, error) {
-	if !present(v) {
+	if !jsonx.Present(v) {
 		return "", nil
 	}
 	var b strings.Builder
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		var m [2][]byte
-		if err := readObjectMembers(v[start:end], []string{"type", "text"}, m[:]); err != nil {
-			return inIndex(i, err)
+		if err := jsonx.ReadObjectMembers(v[start:end], []string{"type", "text"}, m[:]); err != nil {
+			return jsonx.InIndex(i, err)
 		}
-		if present(m[0]) {
-			t, err := readString(m[0])
+		if jsonx.Present(m[0]) {
+			t, err := jsonx.ReadString(m[0])
 			if err != nil {
-				return inIndex(i, inField("type", err))
+				return jsonx.InIndex(i, jsonx.InField("type", err))
 			}
 			if t != typ && !(typ == "reasoning_text" && t == "text") {
 				return nil
 			}
 		}
-		if !present(m[1]) {
-			return inIndex(i, inField("text", errRequired))
+		if !jsonx.Present(m[1]) {
+			return jsonx.InIndex(i, jsonx.InField("text", jsonx.ErrRequired))
 		}
-		s, err := readString(m[1])
+		s, err := jsonx.ReadString(m[1])
 		if err != nil {
-			return inIndex(i, inField("text", err))
+			return jsonx.InIndex(i, jsonx.InField("text", err))
 		}
 		if b.Len() > 0 {
 			b.WriteString("\n\n")
@@ -272,29 +274,29 @@ func joinTexts(v []byte, typ string) (string, error) {
 func (d *decoder) decodeCallItem(f *itemFields, custom bool) (*inferencev1.ToolCall, error) {
 	tc := &inferencev1.ToolCall{}
 	var err error
-	if !present(f.callID) {
-		return nil, inField("call_id", errRequired)
+	if !jsonx.Present(f.callID) {
+		return nil, jsonx.InField("call_id", jsonx.ErrRequired)
 	}
-	if tc.Id, err = readString(f.callID); err != nil {
-		return nil, inField("call_id", err)
+	if tc.Id, err = jsonx.ReadString(f.callID); err != nil {
+		return nil, jsonx.InField("call_id", err)
 	}
-	if !present(f.name) {
-		return nil, inField("name", errRequired)
+	if !jsonx.Present(f.name) {
+		return nil, jsonx.InField("name", jsonx.ErrRequired)
 	}
-	if tc.Name, err = readString(f.name); err != nil {
-		return nil, inField("name", err)
+	if tc.Name, err = jsonx.ReadString(f.name); err != nil {
+		return nil, jsonx.InField("name", err)
 	}
 	if custom {
 		input := ""
-		if present(f.input) {
-			if input, err = readString(f.input); err != nil {
-				return nil, inField("input", err)
+		if jsonx.Present(f.input) {
+			if input, err = jsonx.ReadString(f.input); err != nil {
+				return nil, jsonx.InField("input", err)
 			}
 		}
 		tc.ArgumentsJson = customArguments(input)
-	} else if present(f.arguments) {
-		if tc.ArgumentsJson, err = readString(f.arguments); err != nil {
-			return nil, inField("arguments", err)
+	} else if jsonx.Present(f.arguments) {
+		if tc.ArgumentsJson, err = jsonx.ReadString(f.arguments); err != nil {
+			return nil, jsonx.InField("arguments", err)
 		}
 	}
 	if d.callNames == nil {
@@ -309,7 +311,7 @@ func (d *decoder) decodeCallItem(f *itemFields, custom bool) (*inferencev1.ToolC
 func customArguments(input string) string {
 	b := make([]byte, 0, len(input)+12)
 	b = append(b, `{"input":`...)
-	b = appendString(b, input)
+	b = jsonx.AppendString(b, input)
 	return string(append(b, '}'))
 }
 
@@ -318,19 +320,19 @@ func customArguments(input string) string {
 func (d *decoder) decodeCallOutput(f *itemFields, at loc) (*inferencev1.Message, error) {
 	msg := &inferencev1.Message{Role: inferencev1.Role_ROLE_TOOL}
 	var err error
-	if !present(f.callID) {
-		return nil, inField("call_id", errRequired)
+	if !jsonx.Present(f.callID) {
+		return nil, jsonx.InField("call_id", jsonx.ErrRequired)
 	}
-	if msg.ToolCallId, err = readString(f.callID); err != nil {
-		return nil, inField("call_id", err)
+	if msg.ToolCallId, err = jsonx.ReadString(f.callID); err != nil {
+		return nil, jsonx.InField("call_id", err)
 	}
 	msg.Name = d.callNames[msg.ToolCallId]
-	if !present(f.output) {
-		return nil, inField("output", errRequired)
+	if !jsonx.Present(f.output) {
+		return nil, jsonx.InField("output", jsonx.ErrRequired)
 	}
 	at.sub = "output"
 	if msg.Content, err = d.decodeContent(f.output, at); err != nil {
-		return nil, inField("output", err)
+		return nil, jsonx.InField("output", err)
 	}
 	return msg, nil
 }
@@ -340,26 +342,26 @@ func (d *decoder) decodeCallOutput(f *itemFields, at loc) (*inferencev1.Message,
 // noted.
 func (d *decoder) decodeContent(v []byte, at loc) ([]*inferencev1.ContentPart, error) {
 	if v[0] == '"' {
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		if err != nil {
 			return nil, err
 		}
 		return []*inferencev1.ContentPart{textPart(s)}, nil
 	}
 	var out []*inferencev1.ContentPart
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		at.part = i
 		p, err := d.decodePart(v[start:end], at)
 		if err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		if p != nil {
 			out = append(out, p)
 		}
 		return nil
 	})
-	if err == errNotArray {
-		return nil, &typeError{want: "a string or an array of content parts"}
+	if err == jsonx.ErrNotArray {
+		return nil, &jsonx.TypeError{Want: "a string or an array of content parts"}
 	}
 	return out, err
 }
@@ -381,15 +383,15 @@ const (
 
 func (d *decoder) decodePart(v []byte, at loc) (*inferencev1.ContentPart, error) {
 	var m [10][]byte
-	if err := readObjectMembers(v, partKeys, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, partKeys, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[pType]) {
-		return nil, inField("type", errRequired)
+	if !jsonx.Present(m[pType]) {
+		return nil, jsonx.InField("type", jsonx.ErrRequired)
 	}
-	typ, err := readString(m[pType])
+	typ, err := jsonx.ReadString(m[pType])
 	if err != nil {
-		return nil, inField("type", err)
+		return nil, jsonx.InField("type", err)
 	}
 	switch typ {
 	case "input_text", "output_text", "text", "refusal":
@@ -397,12 +399,12 @@ func (d *decoder) decodePart(v []byte, at loc) (*inferencev1.ContentPart, error)
 		if typ == "refusal" {
 			field, raw = "refusal", m[pRefusal]
 		}
-		if !present(raw) {
-			return nil, inField(field, errRequired)
+		if !jsonx.Present(raw) {
+			return nil, jsonx.InField(field, jsonx.ErrRequired)
 		}
-		s, err := readString(raw)
+		s, err := jsonx.ReadString(raw)
 		if err != nil {
-			return nil, inField(field, err)
+			return nil, jsonx.InField(field, err)
 		}
 		return textPart(s), nil
 	case "input_image":
@@ -416,7 +418,7 @@ func (d *decoder) decodePart(v []byte, at loc) (*inferencev1.ContentPart, error)
 	case "input_audio":
 		a, err := decodeAudio(m[pInputAudio])
 		if err != nil {
-			return nil, inField("input_audio", err)
+			return nil, jsonx.InField("input_audio", err)
 		}
 		return &inferencev1.ContentPart{Part: &inferencev1.ContentPart_Audio{Audio: a}}, nil
 	}
@@ -427,23 +429,23 @@ func (d *decoder) decodePart(v []byte, at loc) (*inferencev1.ContentPart, error)
 func (d *decoder) decodeImage(m *[10][]byte, at loc) (*inferencev1.ContentPart, error) {
 	img := &inferencev1.Image{}
 	var err error
-	if present(m[pDetail]) {
-		if img.Detail, err = readString(m[pDetail]); err != nil {
-			return nil, inField("detail", err)
+	if jsonx.Present(m[pDetail]) {
+		if img.Detail, err = jsonx.ReadString(m[pDetail]); err != nil {
+			return nil, jsonx.InField("detail", err)
 		}
 	}
-	if !present(m[pImageURL]) {
-		if !present(m[pFileID]) {
-			return nil, badValue("needs image_url or file_id")
+	if !jsonx.Present(m[pImageURL]) {
+		if !jsonx.Present(m[pFileID]) {
+			return nil, jsonx.BadValue("needs image_url or file_id")
 		}
-		if _, err := readString(m[pFileID]); err != nil {
-			return nil, inField("file_id", err)
+		if _, err := jsonx.ReadString(m[pFileID]); err != nil {
+			return nil, jsonx.InField("file_id", err)
 		}
 		d.untranslatable(at.String(), "an image given by OpenAI file id")
 		return nil, nil
 	}
-	if img.Url, err = readString(m[pImageURL]); err != nil {
-		return nil, inField("image_url", err)
+	if img.Url, err = jsonx.ReadString(m[pImageURL]); err != nil {
+		return nil, jsonx.InField("image_url", err)
 	}
 	if mt, _, ok := splitDataURL(img.Url); ok {
 		img.MediaType = mt
@@ -459,53 +461,53 @@ func decodeFile(m *[10][]byte) (*inferencev1.File, error) {
 		raw  []byte
 		dst  *string
 	}{{"file_id", m[pFileID], &f.FileId}, {"file_url", m[pFileURL], &f.Url}, {"filename", m[pFilename], &f.Filename}} {
-		if present(s.raw) {
-			if *s.dst, err = readString(s.raw); err != nil {
-				return nil, inField(s.name, err)
+		if jsonx.Present(s.raw) {
+			if *s.dst, err = jsonx.ReadString(s.raw); err != nil {
+				return nil, jsonx.InField(s.name, err)
 			}
 		}
 	}
-	if present(m[pFileData]) {
-		data, err := readString(m[pFileData])
+	if jsonx.Present(m[pFileData]) {
+		data, err := jsonx.ReadString(m[pFileData])
 		if err != nil {
-			return nil, inField("file_data", err)
+			return nil, jsonx.InField("file_data", err)
 		}
 		payload := data
 		if mt, b64, ok := splitDataURL(data); ok {
 			f.MediaType, payload = mt, b64
 		}
 		if f.Data, err = base64.StdEncoding.DecodeString(payload); err != nil {
-			return nil, inField("file_data", badValue("must be base64 or a base64 data URL"))
+			return nil, jsonx.InField("file_data", jsonx.BadValue("must be base64 or a base64 data URL"))
 		}
 	}
 	if f.FileId == "" && f.Data == nil && f.Url == "" {
-		return nil, badValue("needs file_id, file_data or file_url")
+		return nil, jsonx.BadValue("needs file_id, file_data or file_url")
 	}
 	return f, nil
 }
 
 func decodeAudio(v []byte) (*inferencev1.Audio, error) {
-	if !present(v) {
-		return nil, errRequired
+	if !jsonx.Present(v) {
+		return nil, jsonx.ErrRequired
 	}
 	var m [2][]byte
-	if err := readObjectMembers(v, []string{"data", "format"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, []string{"data", "format"}, m[:]); err != nil {
 		return nil, err
 	}
-	if !present(m[0]) {
-		return nil, inField("data", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("data", jsonx.ErrRequired)
 	}
-	data, err := readString(m[0])
+	data, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return nil, inField("data", err)
+		return nil, jsonx.InField("data", err)
 	}
 	a := &inferencev1.Audio{}
 	if a.Data, err = base64.StdEncoding.DecodeString(data); err != nil {
-		return nil, inField("data", badValue("must be base64"))
+		return nil, jsonx.InField("data", jsonx.BadValue("must be base64"))
 	}
-	if present(m[1]) {
-		if a.Format, err = readString(m[1]); err != nil {
-			return nil, inField("format", err)
+	if jsonx.Present(m[1]) {
+		if a.Format, err = jsonx.ReadString(m[1]); err != nil {
+			return nil, jsonx.InField("format", err)
 		}
 	}
 	return a, nil

@@ -1,6 +1,8 @@
 package responses
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 )
 
@@ -29,10 +31,10 @@ const customParameters = `{"type":"object","properties":{"input":{"type":"string
 func decodeTools(v []byte) ([]*inferencev1.Tool, toolIndex, error) {
 	var out []*inferencev1.Tool
 	var idx toolIndex
-	_, err := scanArray(v, 0, func(i, start, end int) error {
+	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
 		var err error
 		if out, err = decodeTool(v[start:end], out, &idx); err != nil {
-			return inIndex(i, err)
+			return jsonx.InIndex(i, err)
 		}
 		return nil
 	})
@@ -69,15 +71,15 @@ const (
 // decodeTool appends the canonical form of one tool definition to out.
 func decodeTool(v []byte, out []*inferencev1.Tool, idx *toolIndex) ([]*inferencev1.Tool, error) {
 	var m [7][]byte
-	if err := readObjectMembers(v, toolKeys, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(v, toolKeys, m[:]); err != nil {
 		return out, err
 	}
-	if !present(m[tType]) {
-		return out, inField("type", errRequired)
+	if !jsonx.Present(m[tType]) {
+		return out, jsonx.InField("type", jsonx.ErrRequired)
 	}
-	typ, err := readString(m[tType])
+	typ, err := jsonx.ReadString(m[tType])
 	if err != nil {
-		return out, inField("type", err)
+		return out, jsonx.InField("type", err)
 	}
 	switch typ {
 	case "function":
@@ -101,7 +103,7 @@ func decodeTool(v []byte, out []*inferencev1.Tool, idx *toolIndex) ([]*inference
 	}
 	// Hosted tools (web_search, file_search, local_shell, mcp…) travel as the
 	// client wrote them.
-	return append(out, &inferencev1.Tool{Type: typ, RawJson: validUTF8(v)}), nil
+	return append(out, &inferencev1.Tool{Type: typ, RawJson: jsonx.ValidUTF8(v)}), nil
 }
 
 func decodeFunctionTool(m *[7][]byte) (*inferencev1.Tool, error) {
@@ -110,33 +112,33 @@ func decodeFunctionTool(m *[7][]byte) (*inferencev1.Tool, error) {
 	if t.Name, t.Description, err = readNameDescription(m); err != nil {
 		return nil, err
 	}
-	if present(m[tParameters]) {
+	if jsonx.Present(m[tParameters]) {
 		if m[tParameters][0] != '{' {
-			return nil, inField("parameters", errNotObject)
+			return nil, jsonx.InField("parameters", jsonx.ErrNotObject)
 		}
-		t.ParametersJson = validUTF8(m[tParameters])
+		t.ParametersJson = jsonx.ValidUTF8(m[tParameters])
 	}
-	if present(m[tStrict]) {
-		if t.Strict, err = readBool(m[tStrict]); err != nil {
-			return nil, inField("strict", err)
+	if jsonx.Present(m[tStrict]) {
+		if t.Strict, err = jsonx.ReadBool(m[tStrict]); err != nil {
+			return nil, jsonx.InField("strict", err)
 		}
 	}
 	return t, nil
 }
 
 func readNameDescription(m *[7][]byte) (name, description string, err error) {
-	if !present(m[tName]) {
-		return "", "", inField("name", errRequired)
+	if !jsonx.Present(m[tName]) {
+		return "", "", jsonx.InField("name", jsonx.ErrRequired)
 	}
-	if name, err = readString(m[tName]); err != nil {
-		return "", "", inField("name", err)
+	if name, err = jsonx.ReadString(m[tName]); err != nil {
+		return "", "", jsonx.InField("name", err)
 	}
 	if name == "" {
-		return "", "", inField("name", badValue("must not be empty"))
+		return "", "", jsonx.InField("name", jsonx.BadValue("must not be empty"))
 	}
-	if present(m[tDescription]) {
-		if description, err = readString(m[tDescription]); err != nil {
-			return "", "", inField("description", err)
+	if jsonx.Present(m[tDescription]) {
+		if description, err = jsonx.ReadString(m[tDescription]); err != nil {
+			return "", "", jsonx.InField("description", err)
 		}
 	}
 	return name, description, nil
@@ -151,18 +153,18 @@ func decodeCustomTool(m *[7][]byte) (*inferencev1.Tool, error) {
 	if t.Name, t.Description, err = readNameDescription(m); err != nil {
 		return nil, err
 	}
-	if !present(m[tFormat]) {
+	if !jsonx.Present(m[tFormat]) {
 		return t, nil
 	}
 	var f [3][]byte
-	if err := readObjectMembers(m[tFormat], []string{"type", "syntax", "definition"}, f[:]); err != nil {
-		return nil, inField("format", err)
+	if err := jsonx.ReadObjectMembers(m[tFormat], []string{"type", "syntax", "definition"}, f[:]); err != nil {
+		return nil, jsonx.InField("format", err)
 	}
 	var vals [3]string
 	for i, name := range []string{"type", "syntax", "definition"} {
-		if present(f[i]) {
-			if vals[i], err = readString(f[i]); err != nil {
-				return nil, inField("format", inField(name, err))
+		if jsonx.Present(f[i]) {
+			if vals[i], err = jsonx.ReadString(f[i]); err != nil {
+				return nil, jsonx.InField("format", jsonx.InField(name, err))
 			}
 		}
 	}
@@ -178,17 +180,17 @@ func decodeNamespace(m *[7][]byte, out []*inferencev1.Tool, idx *toolIndex) ([]*
 	if err != nil {
 		return out, err
 	}
-	if !present(m[tTools]) {
-		return out, inField("tools", errRequired)
+	if !jsonx.Present(m[tTools]) {
+		return out, jsonx.InField("tools", jsonx.ErrRequired)
 	}
 	if idx.namespaces == nil {
 		idx.namespaces = make(map[string]string, 8)
 	}
-	_, err = scanArray(m[tTools], 0, func(i, start, end int) error {
+	_, err = jsonx.ScanArray(m[tTools], 0, func(i, start, end int) error {
 		before := len(out)
 		var err error
 		if out, err = decodeTool(m[tTools][start:end], out, idx); err != nil {
-			return inField("tools", inIndex(i, err))
+			return jsonx.InField("tools", jsonx.InIndex(i, err))
 		}
 		for _, t := range out[before:] {
 			if t.GetName() != "" {
@@ -209,7 +211,7 @@ func indexTools(body []byte) toolIndex {
 		if string(key) == "tools" {
 			tools = val
 		}
-	}) != nil || !present(tools) {
+	}) != nil || !jsonx.Present(tools) {
 		return toolIndex{}
 	}
 	_, idx, err := decodeTools(tools)
@@ -221,7 +223,7 @@ func indexTools(body []byte) toolIndex {
 
 func (d *decoder) decodeToolChoice(v []byte) (*inferencev1.ToolChoice, error) {
 	if v[0] == '"' {
-		s, err := readString(v)
+		s, err := jsonx.ReadString(v)
 		if err != nil {
 			return nil, err
 		}
@@ -233,30 +235,30 @@ func (d *decoder) decodeToolChoice(v []byte) (*inferencev1.ToolChoice, error) {
 		case "required":
 			return &inferencev1.ToolChoice{Mode: inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_REQUIRED}, nil
 		}
-		return nil, badValue("must be auto, none, required or an object naming a tool")
+		return nil, jsonx.BadValue("must be auto, none, required or an object naming a tool")
 	}
 	var m [2][]byte
-	if err := readObjectMembers(v, []string{"type", "name"}, m[:]); err != nil {
-		if err == errNotObject {
-			return nil, &typeError{want: "a string or an object"}
+	if err := jsonx.ReadObjectMembers(v, []string{"type", "name"}, m[:]); err != nil {
+		if err == jsonx.ErrNotObject {
+			return nil, &jsonx.TypeError{Want: "a string or an object"}
 		}
 		return nil, err
 	}
-	if !present(m[0]) {
-		return nil, inField("type", errRequired)
+	if !jsonx.Present(m[0]) {
+		return nil, jsonx.InField("type", jsonx.ErrRequired)
 	}
-	typ, err := readString(m[0])
+	typ, err := jsonx.ReadString(m[0])
 	if err != nil {
-		return nil, inField("type", err)
+		return nil, jsonx.InField("type", err)
 	}
 	switch typ {
 	case "function", "custom":
-		if !present(m[1]) {
-			return nil, inField("name", errRequired)
+		if !jsonx.Present(m[1]) {
+			return nil, jsonx.InField("name", jsonx.ErrRequired)
 		}
-		name, err := readString(m[1])
+		name, err := jsonx.ReadString(m[1])
 		if err != nil {
-			return nil, inField("name", err)
+			return nil, jsonx.InField("name", err)
 		}
 		return &inferencev1.ToolChoice{Mode: inferencev1.ToolChoiceMode_TOOL_CHOICE_MODE_FUNCTION, FunctionName: name}, nil
 	case "allowed_tools":

@@ -1,6 +1,8 @@
 package responses
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"math/rand/v2"
 	"strconv"
@@ -91,11 +93,11 @@ func customInput(args []byte) string {
 func appendItem(b []byte, it *outItem, status string) []byte {
 	full := status != "in_progress"
 	b = append(b, `{"id":`...)
-	b = appendString(b, it.id)
+	b = jsonx.AppendString(b, it.id)
 	switch it.kind {
 	case kindMessage:
 		b = append(b, `,"type":"message","status":`...)
-		b = appendString(b, status)
+		b = jsonx.AppendString(b, status)
 		b = append(b, `,"role":"assistant","content":[`...)
 		if full {
 			b = appendOutputText(b, it.text)
@@ -109,23 +111,23 @@ func appendItem(b []byte, it *outItem, status string) []byte {
 		b = append(b, ']')
 		if full && it.opaque != "" {
 			b = append(b, `,"encrypted_content":`...)
-			b = appendString(b, it.opaque)
+			b = jsonx.AppendString(b, it.opaque)
 		}
 		return append(b, '}')
 	case kindCustomCall:
 		b = append(b, `,"type":"custom_tool_call","status":`...)
-		b = appendString(b, status)
+		b = jsonx.AppendString(b, status)
 		b = append(b, `,"call_id":`...)
-		b = appendString(b, it.callID)
+		b = jsonx.AppendString(b, it.callID)
 		b = append(b, `,"input":`...)
 		if full {
-			b = appendString(b, customInput(it.text))
+			b = jsonx.AppendString(b, customInput(it.text))
 		} else {
 			b = append(b, `""`...)
 		}
 	default:
 		b = append(b, `,"type":"function_call","status":`...)
-		b = appendString(b, status)
+		b = jsonx.AppendString(b, status)
 		b = append(b, `,"arguments":`...)
 		if full {
 			b = appendBytesString(b, it.text)
@@ -133,13 +135,13 @@ func appendItem(b []byte, it *outItem, status string) []byte {
 			b = append(b, `""`...)
 		}
 		b = append(b, `,"call_id":`...)
-		b = appendString(b, it.callID)
+		b = jsonx.AppendString(b, it.callID)
 	}
 	b = append(b, `,"name":`...)
-	b = appendString(b, it.name)
+	b = jsonx.AppendString(b, it.name)
 	if it.namespace != "" {
 		b = append(b, `,"namespace":`...)
-		b = appendString(b, it.namespace)
+		b = jsonx.AppendString(b, it.namespace)
 	}
 	return append(b, '}')
 }
@@ -159,7 +161,7 @@ func appendSummaryText(b []byte, text []byte) []byte {
 // appendBytesString writes text as a JSON string; the conversion does not
 // allocate because appendString does not keep it.
 func appendBytesString(b []byte, text []byte) []byte {
-	return appendString(b, unsafeString(text))
+	return jsonx.AppendString(b, unsafeString(text))
 }
 
 // respHead is what every response object of one answer repeats.
@@ -179,17 +181,17 @@ type responseFailure struct {
 // expect them find them.
 func appendResponse(b []byte, h *respHead, status string, items []*outItem, u *inferencev1.Usage, incomplete string, fail *responseFailure) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, h.id)
+	b = jsonx.AppendString(b, h.id)
 	b = append(b, `,"object":"response","created_at":`...)
 	b = strconv.AppendInt(b, h.created, 10)
 	b = append(b, `,"status":`...)
-	b = appendString(b, status)
+	b = jsonx.AppendString(b, status)
 	b = append(b, `,"background":false,"error":`...)
 	if fail != nil {
 		b = append(b, `{"code":`...)
-		b = appendString(b, fail.code)
+		b = jsonx.AppendString(b, fail.code)
 		b = append(b, `,"message":`...)
-		b = appendString(b, fail.message)
+		b = jsonx.AppendString(b, fail.message)
 		b = append(b, '}')
 	} else {
 		b = append(b, "null"...)
@@ -197,13 +199,13 @@ func appendResponse(b []byte, h *respHead, status string, items []*outItem, u *i
 	b = append(b, `,"incomplete_details":`...)
 	if incomplete != "" {
 		b = append(b, `{"reason":`...)
-		b = appendString(b, incomplete)
+		b = jsonx.AppendString(b, incomplete)
 		b = append(b, '}')
 	} else {
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"instructions":null,"max_output_tokens":null,"model":`...)
-	b = appendString(b, h.model)
+	b = jsonx.AppendString(b, h.model)
 	b = append(b, `,"output":[`...)
 	for i, it := range items {
 		if i > 0 {

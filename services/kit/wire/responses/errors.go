@@ -1,6 +1,8 @@
 package responses
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"net/http"
 	"regexp"
 	"strconv"
@@ -23,11 +25,11 @@ func ErrorFrame(e *errs.Error) Frame {
 	code := errorCode(e)
 	b := make([]byte, 0, 96+len(e.Message))
 	b = append(b, `{"type":"error","sequence_number":0,"code":`...)
-	b = appendString(b, code)
+	b = jsonx.AppendString(b, code)
 	b = append(b, `,"message":`...)
-	b = appendString(b, e.Message)
+	b = jsonx.AppendString(b, e.Message)
 	b = append(b, `,"param":`...)
-	b = appendNullableString(b, e.Param)
+	b = jsonx.AppendNullableString(b, e.Param)
 	return Frame{Event: "error", Data: append(b, '}')}
 }
 

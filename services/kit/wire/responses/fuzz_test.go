@@ -1,6 +1,8 @@
 package responses
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -76,7 +78,7 @@ func FuzzRewriteForUpstream(f *testing.F) {
 		isObject := json.Unmarshal(in, &top) == nil && top != nil
 		if err != nil {
 			mustInvalid(t, err)
-			if isObject && depth(in) < maxNesting {
+			if isObject && depth(in) < jsonx.MaxNesting {
 				t.Fatalf("rejected a valid object %q: %v", in, err)
 			}
 			return

@@ -1,5 +1,7 @@
 package responses
 
+import "github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 import "bytes"
 
 // RewriteForUpstream prepares a client's Responses request body for a
@@ -15,24 +17,24 @@ import "bytes"
 func RewriteForUpstream(original []byte, model string) ([]byte, error) {
 	var spansBuf [2][2]int
 	spans := spansBuf[:0] // values of top-level "model" members
-	open := skipSpace(original, 0)
-	closeBrace, err := scanObject(original, open, func(m member) error {
-		if string(keyOf(original, &m)) == "model" {
-			spans = append(spans, [2]int{m.valStart, m.valEnd})
+	open := jsonx.SkipSpace(original, 0)
+	closeBrace, err := jsonx.ScanObject(original, open, func(m jsonx.Member) error {
+		if string(jsonx.KeyOf(original, &m)) == "model" {
+			spans = append(spans, [2]int{m.ValStart, m.ValEnd})
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, toInvalid(err)
+		return nil, jsonx.ToInvalid(err)
 	}
-	if rest := skipSpace(original, closeBrace+1); rest != len(original) {
-		return nil, toInvalid(syntaxErr("unexpected data after the JSON object", rest))
+	if rest := jsonx.SkipSpace(original, closeBrace+1); rest != len(original) {
+		return nil, jsonx.ToInvalid(jsonx.SyntaxErr("unexpected data after the JSON object", rest))
 	}
-	quoted := appendString(make([]byte, 0, len(model)+2), model)
+	quoted := jsonx.AppendString(make([]byte, 0, len(model)+2), model)
 	if len(spans) == 0 {
 		out := make([]byte, 0, len(original)+len(quoted)+10)
 		out = append(out, original[:closeBrace]...)
-		if skipSpace(original, open+1) != closeBrace {
+		if jsonx.SkipSpace(original, open+1) != closeBrace {
 			out = append(out, ',')
 		}
 		out = append(out, `"model":`...)

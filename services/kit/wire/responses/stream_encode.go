@@ -1,6 +1,8 @@
 package responses
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"strconv"
 	"strings"
 
@@ -160,9 +162,9 @@ func (e *StreamEncoder) failFrames(code, message string) []Frame {
 	e.emitResponse("response.failed", "failed", "", &responseFailure{code: code, message: message})
 	b := e.begin("error", 64+len(message))
 	b = append(b, `,"code":`...)
-	b = appendString(b, code)
+	b = jsonx.AppendString(b, code)
 	b = append(b, `,"message":`...)
-	b = appendString(b, message)
+	b = jsonx.AppendString(b, message)
 	b = append(b, `,"param":null}`...)
 	e.push("error", b)
 	return e.frames
@@ -216,7 +218,7 @@ func (e *StreamEncoder) emitResponse(event, status, incomplete string, fail *res
 func (e *StreamEncoder) begin(event string, extra int) []byte {
 	b := make([]byte, 0, 64+len(event)+extra)
 	b = append(b, `{"type":`...)
-	b = appendString(b, event)
+	b = jsonx.AppendString(b, event)
 	b = append(b, `,"sequence_number":`...)
 	b = strconv.AppendInt(b, e.seq, 10)
 	e.seq++
@@ -231,7 +233,7 @@ func (e *StreamEncoder) push(event string, data []byte) {
 func (e *StreamEncoder) beginItemEvent(event string, n int, extra int) []byte {
 	b := e.begin(event, 48+len(e.items[n].id)+extra)
 	b = append(b, `,"item_id":`...)
-	b = appendString(b, e.items[n].id)
+	b = jsonx.AppendString(b, e.items[n].id)
 	b = append(b, `,"output_index":`...)
 	return strconv.AppendInt(b, int64(n), 10)
 }
@@ -276,7 +278,7 @@ func (e *StreamEncoder) textDelta(text string) {
 	it.text = append(it.text, text...)
 	b := e.beginItemEvent("response.output_text.delta", e.message, 48+len(text))
 	b = append(b, `,"content_index":0,"delta":`...)
-	b = appendString(b, text)
+	b = jsonx.AppendString(b, text)
 	e.push("response.output_text.delta", append(b, `,"logprobs":[]}`...))
 }
 
@@ -318,7 +320,7 @@ func (e *StreamEncoder) reasoningDelta(text string) {
 	it.text = append(it.text, text...)
 	b := e.beginItemEvent("response.reasoning_summary_text.delta", e.reasoning, 48+len(text))
 	b = append(b, `,"summary_index":0,"delta":`...)
-	b = appendString(b, text)
+	b = jsonx.AppendString(b, text)
 	e.push("response.reasoning_summary_text.delta", append(b, '}'))
 }
 
@@ -378,7 +380,7 @@ func (e *StreamEncoder) callDelta(tc *inferencev1.ToolCallDelta) {
 	}
 	b := e.beginItemEvent("response.function_call_arguments.delta", n, 16+len(args))
 	b = append(b, `,"delta":`...)
-	b = appendString(b, args)
+	b = jsonx.AppendString(b, args)
 	e.push("response.function_call_arguments.delta", append(b, '}'))
 }
 
@@ -392,16 +394,16 @@ func (e *StreamEncoder) closeCalls() {
 			input := customInput(it.text)
 			b := e.beginItemEvent("response.custom_tool_call_input.delta", c.item, 16+len(input))
 			b = append(b, `,"delta":`...)
-			b = appendString(b, input)
+			b = jsonx.AppendString(b, input)
 			e.push("response.custom_tool_call_input.delta", append(b, '}'))
 			b = e.beginItemEvent("response.custom_tool_call_input.done", c.item, 16+len(input))
 			b = append(b, `,"input":`...)
-			b = appendString(b, input)
+			b = jsonx.AppendString(b, input)
 			e.push("response.custom_tool_call_input.done", append(b, '}'))
 		} else {
 			b := e.beginItemEvent("response.function_call_arguments.done", c.item, 32+len(it.name)+len(it.text))
 			b = append(b, `,"name":`...)
-			b = appendString(b, it.name)
+			b = jsonx.AppendString(b, it.name)
 			b = append(b, `,"arguments":`...)
 			b = appendBytesString(b, it.text)
 			e.push("response.function_call_arguments.done", append(b, '}'))

@@ -1,6 +1,8 @@
 package responses
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,8 +98,8 @@ func (p *StreamParser) Parse(event string, data []byte) ([]*inferencev1.ChatChun
 		return nil, fmt.Errorf("%w: %v", ErrNotEvent, err)
 	}
 	typ := event
-	if present(f.typ) {
-		t, err := readString(f.typ)
+	if jsonx.Present(f.typ) {
+		t, err := jsonx.ReadString(f.typ)
 		if err != nil {
 			return nil, fmt.Errorf("%w: type %v", ErrNotEvent, err)
 		}
@@ -132,7 +134,7 @@ func (p *StreamParser) apply(typ string, f *eventFields, c *inferencev1.ChatChun
 		}
 	case "response.reasoning_summary_part.added":
 		// Separate a reasoning item's summary parts as paragraphs.
-		if n, err := readInt64(f.summaryIndex); err == nil && n > 0 {
+		if n, err := jsonx.ReadInt64(f.summaryIndex); err == nil && n > 0 {
 			d.Reasoning = "\n\n"
 		}
 	case "response.function_call_arguments.delta":
@@ -160,15 +162,15 @@ func (p *StreamParser) apply(typ string, f *eventFields, c *inferencev1.ChatChun
 
 // deltaOf reads a delta and marks its item as streamed.
 func (p *StreamParser) deltaOf(f *eventFields) (string, error) {
-	if !present(f.delta) {
+	if !jsonx.Present(f.delta) {
 		return "", nil
 	}
-	s, err := readString(f.delta)
+	s, err := jsonx.ReadString(f.delta)
 	if err != nil {
-		return "", inField("delta", err)
+		return "", jsonx.InField("delta", err)
 	}
-	if present(f.itemID) {
-		if id, err := readString(f.itemID); err == nil {
+	if jsonx.Present(f.itemID) {
+		if id, err := jsonx.ReadString(f.itemID); err == nil {
 			p.markStreamed(id)
 		}
 	}
@@ -194,8 +196,8 @@ func (p *StreamParser) wasStreamed(id string) bool {
 // callFor finds the call an argument event is about, by item id or else by
 // output index.
 func (p *StreamParser) callFor(f *eventFields) *parsedCall {
-	id, _ := readString(f.itemID)
-	idx, idxErr := readInt64(f.outputIndex)
+	id, _ := jsonx.ReadString(f.itemID)
+	idx, idxErr := jsonx.ReadInt64(f.outputIndex)
 	for i := range p.calls {
 		c := &p.calls[i]
 		if id != "" && c.itemID == id || id == "" && idxErr == nil && c.outputIndex == idx {
@@ -207,12 +209,12 @@ func (p *StreamParser) callFor(f *eventFields) *parsedCall {
 
 func (p *StreamParser) argumentsDelta(f *eventFields, d *inferencev1.ChoiceDelta) error {
 	call := p.callFor(f)
-	if call == nil || !present(f.delta) {
+	if call == nil || !jsonx.Present(f.delta) {
 		return nil
 	}
-	args, err := readString(f.delta)
+	args, err := jsonx.ReadString(f.delta)
 	if err != nil {
-		return inField("delta", err)
+		return jsonx.InField("delta", err)
 	}
 	call.hasArgs = call.hasArgs || args != ""
 	d.ToolCalls = []*inferencev1.ToolCallDelta{{Index: call.index, ArgumentsJson: args}}
@@ -221,12 +223,12 @@ func (p *StreamParser) argumentsDelta(f *eventFields, d *inferencev1.ChoiceDelta
 
 func (p *StreamParser) argumentsDone(f *eventFields, d *inferencev1.ChoiceDelta) error {
 	call := p.callFor(f)
-	if call == nil || call.hasArgs || !present(f.arguments) {
+	if call == nil || call.hasArgs || !jsonx.Present(f.arguments) {
 		return nil
 	}
-	args, err := readString(f.arguments)
+	args, err := jsonx.ReadString(f.arguments)
 	if err != nil {
-		return inField("arguments", err)
+		return jsonx.InField("arguments", err)
 	}
 	if args != "" {
 		call.hasArgs = true
@@ -249,16 +251,16 @@ type eventItem struct {
 }
 
 func (p *StreamParser) itemAdded(f *eventFields, d *inferencev1.ChoiceDelta) error {
-	if !present(f.item) {
+	if !jsonx.Present(f.item) {
 		return nil
 	}
 	var it eventItem
 	if err := json.Unmarshal(f.item, &it); err != nil {
-		return inField("item", err)
+		return jsonx.InField("item", err)
 	}
 	if it.Type == "function_call" || it.Type == "custom_tool_call" {
 		call := p.addCall(&it, d)
-		if n, err := readInt64(f.outputIndex); err == nil {
+		if n, err := jsonx.ReadInt64(f.outputIndex); err == nil {
 			call.outputIndex = n
 		}
 	}
@@ -281,12 +283,12 @@ func (p *StreamParser) addCall(it *eventItem, d *inferencev1.ChoiceDelta) *parse
 // reasoning always (it only comes whole), and text, reasoning and arguments
 // of items that were never streamed.
 func (p *StreamParser) itemDone(raw []byte, d *inferencev1.ChoiceDelta) error {
-	if !present(raw) {
+	if !jsonx.Present(raw) {
 		return nil
 	}
 	var it eventItem
 	if err := json.Unmarshal(raw, &it); err != nil {
-		return inField("item", err)
+		return jsonx.InField("item", err)
 	}
 	switch it.Type {
 	case "message":
@@ -331,24 +333,24 @@ func (p *StreamParser) itemDone(raw []byte, d *inferencev1.ChoiceDelta) error {
 
 // readHead takes the response id, model and time from a response object.
 func (p *StreamParser) readHead(raw []byte) error {
-	if !present(raw) {
+	if !jsonx.Present(raw) {
 		return nil
 	}
 	var m [3][]byte
-	if err := readObjectMembers(raw, []string{"id", "model", "created_at"}, m[:]); err != nil {
-		return inField("response", err)
+	if err := jsonx.ReadObjectMembers(raw, []string{"id", "model", "created_at"}, m[:]); err != nil {
+		return jsonx.InField("response", err)
 	}
-	if present(m[0]) {
-		if s, err := readString(m[0]); err == nil && s != "" {
+	if jsonx.Present(m[0]) {
+		if s, err := jsonx.ReadString(m[0]); err == nil && s != "" {
 			p.id = s
 		}
 	}
-	if present(m[1]) {
-		if s, err := readString(m[1]); err == nil && s != "" {
+	if jsonx.Present(m[1]) {
+		if s, err := jsonx.ReadString(m[1]); err == nil && s != "" {
 			p.model = s
 		}
 	}
-	if present(m[2]) {
+	if jsonx.Present(m[2]) {
 		if t := unixTime(json.Number(m[2])); t != 0 {
 			p.created = t
 		}
@@ -360,39 +362,39 @@ func (p *StreamParser) readHead(raw []byte) error {
 // Only the members it needs are decoded; the echoed output and tools are
 // skipped.
 func (p *StreamParser) finish(raw []byte, c *inferencev1.ChatChunk, d *inferencev1.ChoiceDelta) error {
-	if !present(raw) {
-		return errRequired
+	if !jsonx.Present(raw) {
+		return jsonx.ErrRequired
 	}
 	if err := p.readHead(raw); err != nil {
 		return err
 	}
 	var m [4][]byte
-	if err := readObjectMembers(raw, []string{"status", "usage", "incomplete_details", "error"}, m[:]); err != nil {
+	if err := jsonx.ReadObjectMembers(raw, []string{"status", "usage", "incomplete_details", "error"}, m[:]); err != nil {
 		return err
 	}
 	status := ""
-	if present(m[0]) {
-		status, _ = readString(m[0])
+	if jsonx.Present(m[0]) {
+		status, _ = jsonx.ReadString(m[0])
 	}
-	if present(m[1]) {
+	if jsonx.Present(m[1]) {
 		var u wireUsage
 		if err := json.Unmarshal(m[1], &u); err != nil {
-			return inField("usage", err)
+			return jsonx.InField("usage", err)
 		}
 		c.Usage = usageFromWire(&u)
 	}
 	var inc *wireIncomplete
-	if present(m[2]) {
+	if jsonx.Present(m[2]) {
 		inc = &wireIncomplete{}
 		if err := json.Unmarshal(m[2], inc); err != nil {
-			return inField("incomplete_details", err)
+			return jsonx.InField("incomplete_details", err)
 		}
 	}
 	if status == "failed" {
 		var we wireError
-		if present(m[3]) {
+		if jsonx.Present(m[3]) {
 			if err := json.Unmarshal(m[3], &we); err != nil {
-				return inField("error", err)
+				return jsonx.InField("error", err)
 			}
 		}
 		c.Error = streamError(codeString(we.Code), we.Message)
@@ -406,17 +408,17 @@ func (p *StreamParser) finish(raw []byte, c *inferencev1.ChatChunk, d *inference
 // documented, or nested under "error" as some servers send it.
 func eventError(f *eventFields) *inferencev1.StreamError {
 	code, msg := "", ""
-	if present(f.code) {
+	if jsonx.Present(f.code) {
 		if f.code[0] == '"' {
-			code, _ = readString(f.code)
+			code, _ = jsonx.ReadString(f.code)
 		} else {
 			code = codeString(f.code)
 		}
 	}
-	if present(f.message) {
-		msg, _ = readString(f.message)
+	if jsonx.Present(f.message) {
+		msg, _ = jsonx.ReadString(f.message)
 	}
-	if present(f.errObj) && f.errObj[0] == '{' {
+	if jsonx.Present(f.errObj) && f.errObj[0] == '{' {
 		var we wireError
 		if json.Unmarshal(f.errObj, &we) == nil {
 			code = firstNonEmpty(code, firstNonEmpty(codeString(we.Code), we.Type))

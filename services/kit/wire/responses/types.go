@@ -1,6 +1,8 @@
 package responses
 
 import (
+	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+
 	"encoding/json"
 	"strconv"
 )
@@ -141,7 +143,7 @@ type wireIncomplete struct {
 
 // codeString renders a code that may be a string, a number or null.
 func codeString(raw json.RawMessage) string {
-	if !present(raw) {
+	if !jsonx.Present(raw) {
 		return ""
 	}
 	if raw[0] == '"' {

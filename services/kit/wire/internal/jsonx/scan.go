@@ -1,4 +1,4 @@
-package anthropic
+package jsonx
 
 import (
 	"bytes"
@@ -7,31 +7,29 @@ import (
 	"unicode/utf8"
 )
 
-// This file is a small validating JSON scanner, the same as the openai
-// package's (kept per package so each wire dialect stays self-contained).
-// The decoder and the body rewriter walk raw bytes with it instead of
-// unmarshalling into maps: it names the exact field that is wrong
-// ("messages[1].content[0].source"), compares keys case-sensitively as
-// Anthropic does, lets the rewriter keep every byte it does not change, and
-// never recurses, so hostile nesting cannot exhaust the stack.
+// This file is a small validating JSON scanner. The decoder and the body
+// rewriter walk raw bytes with it instead of unmarshalling into maps: it
+// names the exact field that is wrong ("messages[1].role"), compares keys
+// case-sensitively as OpenAI does, lets the rewriter keep every byte it does
+// not change, and never recurses, so hostile nesting cannot exhaust the stack.
 
 // maxNesting bounds arrays and objects inside each other, as encoding/json does.
-const maxNesting = 10000
+const MaxNesting = 10000
 
 // syntaxError is malformed JSON at a byte offset.
-type syntaxError struct {
+type SyntaxError struct {
 	msg string
 	off int
 }
 
-func (e *syntaxError) Error() string { return e.msg + " at offset " + strconv.Itoa(e.off) }
+func (e *SyntaxError) Error() string { return e.msg + " at offset " + strconv.Itoa(e.off) }
 
-func syntaxErr(msg string, off int) error { return &syntaxError{msg: msg, off: off} }
+func SyntaxErr(msg string, off int) error { return &SyntaxError{msg: msg, off: off} }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+func IsSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func skipSpace(d []byte, i int) int {
-	for i < len(d) && isSpace(d[i]) {
+func SkipSpace(d []byte, i int) int {
+	for i < len(d) && IsSpace(d[i]) {
 		i++
 	}
 	return i
@@ -39,22 +37,22 @@ func skipSpace(d []byte, i int) int {
 
 // skipValue validates the value starting at d[i] (leading whitespace allowed)
 // and returns the offset just past it.
-func skipValue(d []byte, i int) (int, error) {
+func SkipValue(d []byte, i int) (int, error) {
 	var stackBuf [64]byte
 	stack := stackBuf[:0] // open containers, '{' or '['
 	var err error
 	for {
 		// A value starts here.
-		i = skipSpace(d, i)
+		i = SkipSpace(d, i)
 		if i >= len(d) {
-			return i, syntaxErr("unexpected end of input", i)
+			return i, SyntaxErr("unexpected end of input", i)
 		}
 		switch c := d[i]; {
 		case c == '{' || c == '[':
-			if len(stack) >= maxNesting {
-				return i, syntaxErr("nesting deeper than 10000 levels", i)
+			if len(stack) >= MaxNesting {
+				return i, SyntaxErr("nesting deeper than 10000 levels", i)
 			}
-			j := skipSpace(d, i+1)
+			j := SkipSpace(d, i+1)
 			if j < len(d) && (d[j] == '}' && c == '{' || d[j] == ']' && c == '[') {
 				i = j + 1
 				break
@@ -62,48 +60,48 @@ func skipValue(d []byte, i int) (int, error) {
 			stack = append(stack, c)
 			i = j
 			if c == '{' {
-				if i, err = skipKeyColon(d, i); err != nil {
+				if i, err = SkipKeyColon(d, i); err != nil {
 					return i, err
 				}
 			}
 			continue
 		case c == '"':
-			if i, err = skipString(d, i); err != nil {
+			if i, err = SkipString(d, i); err != nil {
 				return i, err
 			}
 		case c == 't':
-			if i, err = skipLiteral(d, i, "true"); err != nil {
+			if i, err = SkipLiteral(d, i, "true"); err != nil {
 				return i, err
 			}
 		case c == 'f':
-			if i, err = skipLiteral(d, i, "false"); err != nil {
+			if i, err = SkipLiteral(d, i, "false"); err != nil {
 				return i, err
 			}
 		case c == 'n':
-			if i, err = skipLiteral(d, i, "null"); err != nil {
+			if i, err = SkipLiteral(d, i, "null"); err != nil {
 				return i, err
 			}
 		case c == '-' || c >= '0' && c <= '9':
-			if i, err = skipNumber(d, i); err != nil {
+			if i, err = SkipNumber(d, i); err != nil {
 				return i, err
 			}
 		default:
-			return i, syntaxErr("invalid character "+strconv.QuoteRune(rune(c))+" looking for a value", i)
+			return i, SyntaxErr("invalid character "+strconv.QuoteRune(rune(c))+" looking for a value", i)
 		}
 		// A value ended: close containers until one continues with a comma.
 		for {
 			if len(stack) == 0 {
 				return i, nil
 			}
-			i = skipSpace(d, i)
+			i = SkipSpace(d, i)
 			if i >= len(d) {
-				return i, syntaxErr("unexpected end of input", i)
+				return i, SyntaxErr("unexpected end of input", i)
 			}
 			top := stack[len(stack)-1]
 			if d[i] == ',' {
 				i++
 				if top == '{' {
-					if i, err = skipKeyColon(d, skipSpace(d, i)); err != nil {
+					if i, err = SkipKeyColon(d, SkipSpace(d, i)); err != nil {
 						return i, err
 					}
 				}
@@ -114,39 +112,39 @@ func skipValue(d []byte, i int) (int, error) {
 				i++
 				continue
 			}
-			return i, syntaxErr("invalid character "+strconv.QuoteRune(rune(d[i]))+" after a value", i)
+			return i, SyntaxErr("invalid character "+strconv.QuoteRune(rune(d[i]))+" after a value", i)
 		}
 	}
 }
 
 // skipKeyColon reads `"key" :` at d[i] and returns the offset after the colon.
-func skipKeyColon(d []byte, i int) (int, error) {
-	_, afterColon, err := readKey(d, i)
+func SkipKeyColon(d []byte, i int) (int, error) {
+	_, afterColon, err := ReadKey(d, i)
 	return afterColon, err
 }
 
 // readKey reads `"key" :` at d[i], returning the offset just past the key's
 // closing quote and the offset just past the colon.
-func readKey(d []byte, i int) (keyEnd, afterColon int, err error) {
+func ReadKey(d []byte, i int) (keyEnd, afterColon int, err error) {
 	if i >= len(d) || d[i] != '"' {
-		return i, i, syntaxErr("expected a string key", i)
+		return i, i, SyntaxErr("expected a string key", i)
 	}
-	if keyEnd, err = skipString(d, i); err != nil {
+	if keyEnd, err = SkipString(d, i); err != nil {
 		return keyEnd, keyEnd, err
 	}
-	j := skipSpace(d, keyEnd)
+	j := SkipSpace(d, keyEnd)
 	if j >= len(d) || d[j] != ':' {
-		return j, j, syntaxErr("expected ':' after an object key", j)
+		return j, j, SyntaxErr("expected ':' after an object key", j)
 	}
 	return keyEnd, j + 1, nil
 }
 
 // skipString validates the string starting at the quote d[i].
-func skipString(d []byte, i int) (int, error) {
+func SkipString(d []byte, i int) (int, error) {
 	start := i
 	i++
 	for i < len(d) {
-		for i < len(d) && !stringSpecial[d[i]] {
+		for i < len(d) && !StringSpecial[d[i]] {
 			i++
 		}
 		if i >= len(d) {
@@ -158,30 +156,30 @@ func skipString(d []byte, i int) (int, error) {
 			return i + 1, nil
 		case c == '\\':
 			if i+1 >= len(d) {
-				return i, syntaxErr("unterminated string", start)
+				return i, SyntaxErr("unterminated string", start)
 			}
 			switch d[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
-				if i+6 > len(d) || !isHex(d[i+2]) || !isHex(d[i+3]) || !isHex(d[i+4]) || !isHex(d[i+5]) {
-					return i, syntaxErr("invalid \\u escape in string", i)
+				if i+6 > len(d) || !IsHex(d[i+2]) || !IsHex(d[i+3]) || !IsHex(d[i+4]) || !IsHex(d[i+5]) {
+					return i, SyntaxErr("invalid \\u escape in string", i)
 				}
 				i += 6
 			default:
-				return i, syntaxErr("invalid escape in string", i)
+				return i, SyntaxErr("invalid escape in string", i)
 			}
 		case c < 0x20:
-			return i, syntaxErr("control character in string", i)
+			return i, SyntaxErr("control character in string", i)
 		default:
 			i++
 		}
 	}
-	return i, syntaxErr("unterminated string", start)
+	return i, SyntaxErr("unterminated string", start)
 }
 
 // stringSpecial marks the bytes that end a run of plain string content.
-var stringSpecial = func() (t [256]bool) {
+var StringSpecial = func() (t [256]bool) {
 	for c := range 0x20 {
 		t[c] = true
 	}
@@ -189,19 +187,19 @@ var stringSpecial = func() (t [256]bool) {
 	return t
 }()
 
-func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+func IsHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func IsDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func skipLiteral(d []byte, i int, lit string) (int, error) {
+func SkipLiteral(d []byte, i int, lit string) (int, error) {
 	if len(d)-i < len(lit) || string(d[i:i+len(lit)]) != lit {
-		return i, syntaxErr("invalid literal", i)
+		return i, SyntaxErr("invalid literal", i)
 	}
 	return i + len(lit), nil
 }
 
 // skipNumber validates -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? at d[i].
-func skipNumber(d []byte, i int) (int, error) {
+func SkipNumber(d []byte, i int) (int, error) {
 	start := i
 	if d[i] == '-' {
 		i++
@@ -210,18 +208,18 @@ func skipNumber(d []byte, i int) (int, error) {
 	case i < len(d) && d[i] == '0':
 		i++
 	case i < len(d) && d[i] >= '1' && d[i] <= '9':
-		for i < len(d) && isDigit(d[i]) {
+		for i < len(d) && IsDigit(d[i]) {
 			i++
 		}
 	default:
-		return i, syntaxErr("invalid number", start)
+		return i, SyntaxErr("invalid number", start)
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
-		if i >= len(d) || !isDigit(d[i]) {
-			return i, syntaxErr("invalid number", start)
+		if i >= len(d) || !IsDigit(d[i]) {
+			return i, SyntaxErr("invalid number", start)
 		}
-		for i < len(d) && isDigit(d[i]) {
+		for i < len(d) && IsDigit(d[i]) {
 			i++
 		}
 	}
@@ -230,10 +228,10 @@ func skipNumber(d []byte, i int) (int, error) {
 		if i < len(d) && (d[i] == '+' || d[i] == '-') {
 			i++
 		}
-		if i >= len(d) || !isDigit(d[i]) {
-			return i, syntaxErr("invalid number", start)
+		if i >= len(d) || !IsDigit(d[i]) {
+			return i, SyntaxErr("invalid number", start)
 		}
-		for i < len(d) && isDigit(d[i]) {
+		for i < len(d) && IsDigit(d[i]) {
 			i++
 		}
 	}
@@ -241,81 +239,81 @@ func skipNumber(d []byte, i int) (int, error) {
 }
 
 // member is one object member as byte offsets into the scanned document.
-type member struct {
-	segStart int // just after the preceding '{' or ','
-	keyStart int // the key's opening quote
-	keyEnd   int // just past the key's closing quote
-	valStart int
-	valEnd   int
-	segEnd   int // the following ',' or '}'
+type Member struct {
+	SegStart int // just after the preceding '{' or ','
+	KeyStart int // the key's opening quote
+	KeyEnd   int // just past the key's closing quote
+	ValStart int
+	ValEnd   int
+	SegEnd   int // the following ',' or '}'
 }
 
 // scanObject walks the object at d[i] (leading whitespace allowed), calling fn
 // for each member, and returns the offset of its closing brace. It fails with
 // errNotObject when the value there is not an object.
-func scanObject(d []byte, i int, fn func(m member) error) (closeBrace int, err error) {
-	i = skipSpace(d, i)
+func ScanObject(d []byte, i int, fn func(m Member) error) (closeBrace int, err error) {
+	i = SkipSpace(d, i)
 	if i >= len(d) {
-		return i, syntaxErr("unexpected end of input", i)
+		return i, SyntaxErr("unexpected end of input", i)
 	}
 	if d[i] != '{' {
-		return i, errNotObject
+		return i, ErrNotObject
 	}
 	i++
-	var m member
-	m.segStart = i
-	j := skipSpace(d, i)
+	var m Member
+	m.SegStart = i
+	j := SkipSpace(d, i)
 	if j < len(d) && d[j] == '}' {
 		return j, nil
 	}
 	for {
-		m.keyStart = skipSpace(d, m.segStart)
+		m.KeyStart = SkipSpace(d, m.SegStart)
 		var afterColon int
-		if m.keyEnd, afterColon, err = readKey(d, m.keyStart); err != nil {
-			return m.keyEnd, err
+		if m.KeyEnd, afterColon, err = ReadKey(d, m.KeyStart); err != nil {
+			return m.KeyEnd, err
 		}
-		m.valStart = skipSpace(d, afterColon)
-		if m.valEnd, err = skipValue(d, m.valStart); err != nil {
-			return m.valEnd, err
+		m.ValStart = SkipSpace(d, afterColon)
+		if m.ValEnd, err = SkipValue(d, m.ValStart); err != nil {
+			return m.ValEnd, err
 		}
-		m.segEnd = skipSpace(d, m.valEnd)
-		if m.segEnd >= len(d) {
-			return m.segEnd, syntaxErr("unexpected end of input", m.segEnd)
+		m.SegEnd = SkipSpace(d, m.ValEnd)
+		if m.SegEnd >= len(d) {
+			return m.SegEnd, SyntaxErr("unexpected end of input", m.SegEnd)
 		}
-		sep := d[m.segEnd]
+		sep := d[m.SegEnd]
 		if sep != ',' && sep != '}' {
-			return m.segEnd, syntaxErr("expected ',' or '}' after an object member", m.segEnd)
+			return m.SegEnd, SyntaxErr("expected ',' or '}' after an object member", m.SegEnd)
 		}
 		if fn != nil {
 			if err := fn(m); err != nil {
-				return m.segEnd, err
+				return m.SegEnd, err
 			}
 		}
 		if sep == '}' {
-			return m.segEnd, nil
+			return m.SegEnd, nil
 		}
-		m.segStart = m.segEnd + 1
+		m.SegStart = m.SegEnd + 1
 	}
 }
 
 // scanArray walks the array at d[i], calling fn with each element's index and
 // bounds, and returns the offset just past the closing bracket. It fails with
 // errNotArray when the value there is not an array.
-func scanArray(d []byte, i int, fn func(idx, start, end int) error) (int, error) {
-	i = skipSpace(d, i)
+func ScanArray(d []byte, i int, fn func(idx, start, end int) error) (int, error) {
+	i = SkipSpace(d, i)
 	if i >= len(d) {
-		return i, syntaxErr("unexpected end of input", i)
+		return i, SyntaxErr("unexpected end of input", i)
 	}
 	if d[i] != '[' {
-		return i, errNotArray
+		return i, ErrNotArray
 	}
-	i = skipSpace(d, i+1)
+	i = SkipSpace(d, i+1)
 	if i < len(d) && d[i] == ']' {
 		return i + 1, nil
 	}
 	for idx := 0; ; idx++ {
-		start := skipSpace(d, i)
-		end, err := skipValue(d, start)
+		start := SkipSpace(d, i)
+		end, err := SkipValue(d, start)
 		if err != nil {
 			return end, err
 		}
@@ -324,9 +322,9 @@ func scanArray(d []byte, i int, fn func(idx, start, end int) error) (int, error)
 				return end, err
 			}
 		}
-		i = skipSpace(d, end)
+		i = SkipSpace(d, end)
 		if i >= len(d) {
-			return i, syntaxErr("unexpected end of input", i)
+			return i, SyntaxErr("unexpected end of input", i)
 		}
 		switch d[i] {
 		case ',':
@@ -334,35 +332,35 @@ func scanArray(d []byte, i int, fn func(idx, start, end int) error) (int, error)
 		case ']':
 			return i + 1, nil
 		default:
-			return i, syntaxErr("expected ',' or ']' after an array element", i)
+			return i, SyntaxErr("expected ',' or ']' after an array element", i)
 		}
 	}
 }
 
 // keyOf returns a member's key; the common unescaped case does not allocate
 // when the result is only compared (callers switch on it directly).
-func keyOf(d []byte, m *member) []byte {
-	k := d[m.keyStart+1 : m.keyEnd-1]
+func KeyOf(d []byte, m *Member) []byte {
+	k := d[m.KeyStart+1 : m.KeyEnd-1]
 	if bytes.IndexByte(k, '\\') >= 0 {
-		return unescape(k)
+		return Unescape(k)
 	}
 	return k
 }
 
 // The kinds of type mismatch the decoders report.
 var (
-	errNotObject = &typeError{want: "an object"}
-	errNotArray  = &typeError{want: "an array"}
+	ErrNotObject = &TypeError{Want: "an object"}
+	ErrNotArray  = &TypeError{Want: "an array"}
 )
 
 // typeError is a value of the wrong JSON type.
-type typeError struct{ want string }
+type TypeError struct{ Want string }
 
-func (e *typeError) Error() string { return "must be " + e.want }
+func (e *TypeError) Error() string { return "must be " + e.Want }
 
 // unescape decodes the escapes of a validated string's contents (without
 // its quotes). Unpaired surrogates become U+FFFD, as in encoding/json.
-func unescape(s []byte) []byte {
+func Unescape(s []byte) []byte {
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -383,12 +381,12 @@ func unescape(s []byte) []byte {
 		case 't':
 			out = append(out, '\t')
 		case 'u':
-			r := rune(hex4(s[i+2 : i+6]))
+			r := rune(Hex4(s[i+2 : i+6]))
 			i += 6
 			if utf16.IsSurrogate(r) {
 				r2 := utf8.RuneError
 				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-					r2 = rune(hex4(s[i+2 : i+6]))
+					r2 = rune(Hex4(s[i+2 : i+6]))
 				}
 				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
 					r = dec
@@ -407,7 +405,7 @@ func unescape(s []byte) []byte {
 	return out
 }
 
-func hex4(h []byte) uint16 {
+func Hex4(h []byte) uint16 {
 	var v uint16
 	for _, c := range h {
 		v <<= 4

@@ -1,4 +1,4 @@
-package openai
+package jsonx
 
 import (
 	"math"
@@ -9,12 +9,12 @@ import (
 // Append-style JSON writers for the response encoders, which run once per
 // streamed chunk: they write straight into one buffer without reflection.
 
-const hexDigits = "0123456789abcdef"
+const HexDigits = "0123456789abcdef"
 
 // appendString writes s as a JSON string. Like encoding/json it replaces
 // invalid UTF-8 with U+FFFD and escapes U+2028/U+2029; unlike it, it leaves
 // <, > and & alone, as OpenAI does.
-func appendString(dst []byte, s string) []byte {
+func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -35,7 +35,7 @@ func appendString(dst []byte, s string) []byte {
 			case '\t':
 				dst = append(dst, '\\', 't')
 			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				dst = append(dst, '\\', 'u', '0', '0', HexDigits[c>>4], HexDigits[c&0xf])
 			}
 			i++
 			start = i
@@ -51,7 +51,7 @@ func appendString(dst []byte, s string) []byte {
 		}
 		if r == '\u2028' || r == '\u2029' {
 			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			dst = append(dst, '\\', 'u', '2', '0', '2', HexDigits[r&0xf])
 			i += size
 			start = i
 			continue
@@ -63,7 +63,7 @@ func appendString(dst []byte, s string) []byte {
 }
 
 // appendKey writes `"key":` for a key known not to need escaping.
-func appendKey(dst []byte, key string) []byte {
+func AppendKey(dst []byte, key string) []byte {
 	dst = append(dst, '"')
 	dst = append(dst, key...)
 	return append(dst, '"', ':')
@@ -71,16 +71,16 @@ func appendKey(dst []byte, key string) []byte {
 
 // appendFloat32 writes a float32 in its shortest form; JSON has no NaN or
 // infinity, so those become 0.
-func appendFloat32(dst []byte, f float32) []byte {
+func AppendFloat32(dst []byte, f float32) []byte {
 	if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
 		return append(dst, '0')
 	}
 	return strconv.AppendFloat(dst, float64(f), 'g', -1, 32)
 }
 
-func appendNullableString(dst []byte, s string) []byte {
+func AppendNullableString(dst []byte, s string) []byte {
 	if s == "" {
 		return append(dst, "null"...)
 	}
-	return appendString(dst, s)
+	return AppendString(dst, s)
 }

@@ -1,4 +1,4 @@
-package gemini
+package jsonx
 
 import (
 	"bytes"
@@ -16,33 +16,33 @@ import (
 // the client learns exactly which field is wrong.
 
 // valueError is a well-typed value that is not acceptable.
-type valueError struct{ msg string }
+type ValueError struct{ Msg string }
 
-func (e *valueError) Error() string { return e.msg }
+func (e *ValueError) Error() string { return e.Msg }
 
-func badValue(msg string) error { return &valueError{msg: msg} }
+func BadValue(msg string) error { return &ValueError{Msg: msg} }
 
 var (
-	errNotString = &typeError{want: "a string"}
-	errNotNumber = &typeError{want: "a number"}
-	errNotInt    = &typeError{want: "an integer"}
-	errNotBool   = &typeError{want: "a boolean"}
-	errRequired  = &valueError{msg: "is required"}
+	ErrNotString = &TypeError{Want: "a string"}
+	ErrNotNumber = &TypeError{Want: "a number"}
+	ErrNotInt    = &TypeError{Want: "an integer"}
+	ErrNotBool   = &TypeError{Want: "a boolean"}
+	ErrRequired  = &ValueError{Msg: "is required"}
 )
 
 // fieldError locates an error in the request: path is like "messages[1].role".
-type fieldError struct {
+type FieldError struct {
 	path string
 	err  error
 }
 
-func (e *fieldError) Error() string { return e.path + " " + e.err.Error() }
+func (e *FieldError) Error() string { return e.path + " " + e.err.Error() }
 
-func (e *fieldError) Unwrap() error { return e.err }
+func (e *FieldError) Unwrap() error { return e.err }
 
 // inField prefixes err's location with an object key.
-func inField(name string, err error) error {
-	var fe *fieldError
+func InField(name string, err error) error {
+	var fe *FieldError
 	if errors.As(err, &fe) {
 		if strings.HasPrefix(fe.path, "[") {
 			fe.path = name + fe.path
@@ -51,13 +51,13 @@ func inField(name string, err error) error {
 		}
 		return fe
 	}
-	return &fieldError{path: name, err: err}
+	return &FieldError{path: name, err: err}
 }
 
 // inIndex prefixes err's location with an array index.
-func inIndex(i int, err error) error {
+func InIndex(i int, err error) error {
 	seg := "[" + strconv.Itoa(i) + "]"
-	var fe *fieldError
+	var fe *FieldError
 	if errors.As(err, &fe) {
 		if strings.HasPrefix(fe.path, "[") {
 			fe.path = seg + fe.path
@@ -66,71 +66,71 @@ func inIndex(i int, err error) error {
 		}
 		return fe
 	}
-	return &fieldError{path: seg, err: err}
+	return &FieldError{path: seg, err: err}
 }
 
 // toInvalid turns a decoding error into the client-facing 400.
-func toInvalid(err error) *errs.Error {
-	var se *syntaxError
+func ToInvalid(err error) *errs.Error {
+	var se *SyntaxError
 	if errors.As(err, &se) {
 		return errs.Invalid("", "invalid JSON body: %s", se.Error())
 	}
-	var fe *fieldError
+	var fe *FieldError
 	if errors.As(err, &fe) {
 		return errs.Invalid(fe.path, "%s %s", fe.path, fe.err.Error())
 	}
-	if errors.Is(err, errNotObject) {
+	if errors.Is(err, ErrNotObject) {
 		return errs.Invalid("", "the request body must be a JSON object")
 	}
 	return errs.Invalid("", "invalid request: %s", err.Error())
 }
 
 // present reports whether a member was given with a non-null value.
-func present(v []byte) bool { return v != nil && !isNull(v) }
+func Present(v []byte) bool { return v != nil && !IsNull(v) }
 
-func isNull(v []byte) bool { return len(v) == 4 && string(v) == "null" }
+func IsNull(v []byte) bool { return len(v) == 4 && string(v) == "null" }
 
-func readString(v []byte) (string, error) {
+func ReadString(v []byte) (string, error) {
 	if len(v) < 2 || v[0] != '"' {
-		return "", errNotString
+		return "", ErrNotString
 	}
 	inner := v[1 : len(v)-1]
 	if bytes.IndexByte(inner, '\\') >= 0 {
-		inner = unescape(inner)
+		inner = Unescape(inner)
 	}
 	if !utf8.Valid(inner) {
 		// Protobuf strings must be UTF-8; encoding/json would substitute too.
-		return replaceInvalidUTF8(inner), nil
+		return ReplaceInvalidUTF8(inner), nil
 	}
 	return string(inner), nil
 }
 
-func readBool(v []byte) (bool, error) {
+func ReadBool(v []byte) (bool, error) {
 	switch string(v) {
 	case "true":
 		return true, nil
 	case "false":
 		return false, nil
 	}
-	return false, errNotBool
+	return false, ErrNotBool
 }
 
-func isNumber(v []byte) bool { return len(v) > 0 && (v[0] == '-' || isDigit(v[0])) }
+func IsNumber(v []byte) bool { return len(v) > 0 && (v[0] == '-' || IsDigit(v[0])) }
 
-func readFloat(v []byte) (float64, error) {
-	if !isNumber(v) {
-		return 0, errNotNumber
+func ReadFloat(v []byte) (float64, error) {
+	if !IsNumber(v) {
+		return 0, ErrNotNumber
 	}
 	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil {
-		return 0, badValue("is out of range")
+		return 0, BadValue("is out of range")
 	}
 	return f, nil
 }
 
-func readInt64(v []byte) (int64, error) {
-	if !isNumber(v) {
-		return 0, errNotInt
+func ReadInt64(v []byte) (int64, error) {
+	if !IsNumber(v) {
+		return 0, ErrNotInt
 	}
 	if n, err := strconv.ParseInt(string(v), 10, 64); err == nil {
 		return n, nil
@@ -138,33 +138,33 @@ func readInt64(v []byte) (int64, error) {
 	// 1e3 and 2.0 are integers written as floats; JSON does not distinguish.
 	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil || f != math.Trunc(f) {
-		return 0, errNotInt
+		return 0, ErrNotInt
 	}
 	if f < math.MinInt64 || f >= math.MaxInt64 {
-		return 0, badValue("is out of range")
+		return 0, BadValue("is out of range")
 	}
 	return int64(f), nil
 }
 
-func readInt32(v []byte) (int32, error) {
-	n, err := readInt64(v)
+func ReadInt32(v []byte) (int32, error) {
+	n, err := ReadInt64(v)
 	if err != nil {
 		return 0, err
 	}
 	if n < math.MinInt32 || n > math.MaxInt32 {
-		return 0, badValue("is out of range")
+		return 0, BadValue("is out of range")
 	}
 	return int32(n), nil
 }
 
 // readStringMap reads an object whose values are all strings.
-func readStringMap(v []byte) (map[string]string, error) {
+func ReadStringMap(v []byte) (map[string]string, error) {
 	out := map[string]string{}
-	_, err := scanObject(v, 0, func(m member) error {
-		k := validUTF8(keyOf(v, &m))
-		s, err := readString(v[m.valStart:m.valEnd])
+	_, err := ScanObject(v, 0, func(m Member) error {
+		k := ValidUTF8(KeyOf(v, &m))
+		s, err := ReadString(v[m.ValStart:m.ValEnd])
 		if err != nil {
-			return inField(k, err)
+			return InField(k, err)
 		}
 		out[k] = s
 		return nil
@@ -175,16 +175,32 @@ func readStringMap(v []byte) (map[string]string, error) {
 	return out, nil
 }
 
-func validUTF8(b []byte) string {
+// readObjectMembers collects the raw values of the keys in want (in order);
+// unknown keys are ignored. It reports errNotObject for non-objects.
+func ReadObjectMembers(v []byte, keys []string, into [][]byte) error {
+	_, err := ScanObject(v, 0, func(m Member) error {
+		k := KeyOf(v, &m)
+		for i, want := range keys {
+			if string(k) == want {
+				into[i] = v[m.ValStart:m.ValEnd]
+				return nil
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+func ValidUTF8(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
-	return replaceInvalidUTF8(b)
+	return ReplaceInvalidUTF8(b)
 }
 
 // replaceInvalidUTF8 replaces each invalid byte with U+FFFD, as
 // encoding/json does.
-func replaceInvalidUTF8(b []byte) string {
+func ReplaceInvalidUTF8(b []byte) string {
 	out := make([]byte, 0, len(b)+8)
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
