@@ -13,7 +13,36 @@ import (
 // Answers it does not summarise exactly (tool calls, multi-part content,
 // reasoning) go through ParseChatResponse.
 func ParseChatSummary(body []byte) (*inferencev1.ChatResponse, error) {
-	var id, model, created, usage, choices []byte
+	h, ok := readSummaryHead(body)
+	if !ok {
+		return ParseChatResponse(body)
+	}
+	r := &inferencev1.ChatResponse{Id: h.id, Model: h.model, Created: h.created, Usage: h.usage}
+	if !eachSimple(h.choices, func(v []byte) bool {
+		ch, ok := readSimpleChoice(v)
+		if ok {
+			r.Choices = append(r.Choices, ch)
+		}
+		return ok
+	}) {
+		return ParseChatResponse(body)
+	}
+	return r, nil
+}
+
+// summaryHead is what answers and chunks share at the top level.
+type summaryHead struct {
+	id, model string
+	created   int64
+	usage     *inferencev1.Usage
+	choices   []byte
+}
+
+// readSummaryHead scans the top level of an answer or chunk; ok is false
+// when the body needs the full parse (malformed, an error object, odd types).
+func readSummaryHead(body []byte) (h summaryHead, ok bool) {
+	var id, model, created, usage []byte
+	complex := false
 	if err := scanTopLevel(body, func(key, val []byte) {
 		switch string(key) {
 		case "id":
@@ -25,49 +54,50 @@ func ParseChatSummary(body []byte) (*inferencev1.ChatResponse, error) {
 		case "usage":
 			usage = val
 		case "choices":
-			choices = val
+			h.choices = val
+		case "error":
+			complex = true
 		}
-	}); err != nil {
-		return ParseChatResponse(body)
+	}); err != nil || complex {
+		return h, false
 	}
-	r := &inferencev1.ChatResponse{}
 	var err error
 	if jsonx.Present(id) {
-		if r.Id, err = jsonx.ReadString(id); err != nil {
-			return ParseChatResponse(body)
+		if h.id, err = jsonx.ReadString(id); err != nil {
+			return h, false
 		}
 	}
 	if jsonx.Present(model) {
-		if r.Model, err = jsonx.ReadString(model); err != nil {
-			return ParseChatResponse(body)
+		if h.model, err = jsonx.ReadString(model); err != nil {
+			return h, false
 		}
 	}
 	if jsonx.Present(created) {
-		if r.Created, err = jsonx.ReadInt64(created); err != nil {
-			return ParseChatResponse(body)
+		if h.created, err = jsonx.ReadInt64(created); err != nil {
+			return h, false
 		}
 	}
 	if jsonx.Present(usage) {
-		if r.Usage, err = readUsage(usage); err != nil {
-			return ParseChatResponse(body)
+		if h.usage, err = readUsage(usage); err != nil {
+			return h, false
 		}
 	}
-	if jsonx.Present(choices) {
-		simple := true
-		_, err = jsonx.ScanArray(choices, 0, func(idx, start, end int) error {
-			ch, ok := readSimpleChoice(choices[start:end])
-			if !ok {
-				simple = false
-				return errNotSimple
-			}
-			r.Choices = append(r.Choices, ch)
-			return nil
-		})
-		if err != nil || !simple {
-			return ParseChatResponse(body)
-		}
+	return h, true
+}
+
+// eachSimple calls read on every element of a choices array; false when an
+// element is not simple enough for the summary.
+func eachSimple(choices []byte, read func(v []byte) bool) bool {
+	if !jsonx.Present(choices) {
+		return true
 	}
-	return r, nil
+	_, err := jsonx.ScanArray(choices, 0, func(_, start, end int) error {
+		if !read(choices[start:end]) {
+			return errNotSimple
+		}
+		return nil
+	})
+	return err == nil
 }
 
 type notSimple struct{}
@@ -172,60 +202,19 @@ func nestedInt(obj []byte, key string) (int64, error) {
 // with tool calls, reasoning, multi-part content or an error go through
 // ParseChunk.
 func ParseChunkSummary(data []byte) (*inferencev1.ChatChunk, error) {
-	var id, model, created, usage, choices []byte
-	complex := false
-	if err := scanTopLevel(data, func(key, val []byte) {
-		switch string(key) {
-		case "id":
-			id = val
-		case "model":
-			model = val
-		case "created":
-			created = val
-		case "usage":
-			usage = val
-		case "choices":
-			choices = val
-		case "error":
-			complex = true
-		}
-	}); err != nil || complex {
+	h, ok := readSummaryHead(data)
+	if !ok {
 		return ParseChunk(data)
 	}
-	c := &inferencev1.ChatChunk{}
-	var err error
-	if jsonx.Present(id) {
-		if c.Id, err = jsonx.ReadString(id); err != nil {
-			return ParseChunk(data)
-		}
-	}
-	if jsonx.Present(model) {
-		if c.Model, err = jsonx.ReadString(model); err != nil {
-			return ParseChunk(data)
-		}
-	}
-	if jsonx.Present(created) {
-		if c.Created, err = jsonx.ReadInt64(created); err != nil {
-			return ParseChunk(data)
-		}
-	}
-	if jsonx.Present(usage) {
-		if c.Usage, err = readUsage(usage); err != nil {
-			return ParseChunk(data)
-		}
-	}
-	if jsonx.Present(choices) {
-		_, err = jsonx.ScanArray(choices, 0, func(idx, start, end int) error {
-			d, ok := readSimpleDelta(choices[start:end])
-			if !ok {
-				return errNotSimple
-			}
+	c := &inferencev1.ChatChunk{Id: h.id, Model: h.model, Created: h.created, Usage: h.usage}
+	if !eachSimple(h.choices, func(v []byte) bool {
+		d, ok := readSimpleDelta(v)
+		if ok {
 			c.Deltas = append(c.Deltas, d)
-			return nil
-		})
-		if err != nil {
-			return ParseChunk(data)
 		}
+		return ok
+	}) {
+		return ParseChunk(data)
 	}
 	return c, nil
 }
