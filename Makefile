@@ -98,6 +98,12 @@ test-unit: test-deps
 CHDB_READER := services/telemetry/delta/testdata/chdb-reader
 test-deps:
 	@[ -d $(CHDB_READER)/node_modules/chdb ] || npm install --no-save --no-audit --no-fund --silent --prefix $(CHDB_READER) >/dev/null
+	@if ! [ -x /usr/sbin/clickhouse-server ] && ! command -v clickhouse-server >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's clickhouse-server for the hot-store integration tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null; \
+		else echo "clickhouse-server is not installed and apt-get needs root: its integration tests will skip"; fi; \
+	fi
 
 e2e-deps:
 	cd e2e/node && npm ci --no-audit --no-fund --silent

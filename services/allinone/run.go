@@ -36,6 +36,7 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP facade listen address (OpenAI-compatible API)")
 	dataDir := fs.String("data-dir", telemetry.DefaultDataDir(), "telemetry spool directory")
 	deltaDir := fs.String("delta-dir", "", "root of the Delta tables (default: delta/ beside the spool directory; \"off\" disables the lake export)")
+	chAddr := fs.String("clickhouse", "", "ClickHouse hot store: host:port (native protocol) or clickhouse://user:password@host:port/database; empty = off")
 	if err := serve.Parse(fs, args); err != nil {
 		return err
 	}
@@ -47,7 +48,8 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 
 	// Started first, stopped last: the telemetry spool outlives the sink that flushes into it.
 	telemetrySrv, err := telemetry.StartPipeline(env.Life, telemetry.PipelineOptions{
-		DataDir: *dataDir, DeltaDir: telemetry.ResolveDeltaDir(*deltaDir, *dataDir)}, env.Log, env.Registry)
+		DataDir: *dataDir, DeltaDir: telemetry.ResolveDeltaDir(*deltaDir, *dataDir),
+		ClickHouse: *chAddr, LoaderName: telemetry.DefaultLoaderName(), Config: env.Config}, env.Log, env.Registry)
 	if err != nil {
 		env.Life.Stop(common.Grace)
 		return fmt.Errorf("tollgate: telemetry: %w", err)

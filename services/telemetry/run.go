@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
@@ -32,6 +33,8 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	common.Register(fs, DefaultGRPCAddr, DefaultAdminAddr)
 	dataDir := fs.String("data-dir", DefaultDataDir(), "directory of the event spool (must be on durable storage in production)")
 	deltaDir := fs.String("delta-dir", "", "root of the Delta tables (default: delta/ beside the spool directory; \"off\" disables the lake export)")
+	chAddr := fs.String("clickhouse", "", "ClickHouse hot store: host:port (native protocol) or clickhouse://user:password@host:port/database; empty = off")
+	loaderName := fs.String("loader-name", DefaultLoaderName(), "this replica's name for its ClickHouse load progress (unique per spool)")
 	if err := serve.Parse(fs, args); err != nil {
 		return err
 	}
@@ -41,7 +44,9 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	// Registered before the gRPC server, so the pipeline stops after
 	// in-flight ingests have drained (stop steps run in reverse).
-	srv, err := StartPipeline(env.Life, PipelineOptions{DataDir: *dataDir, DeltaDir: ResolveDeltaDir(*deltaDir, *dataDir)}, env.Log, env.Registry)
+	srv, err := StartPipeline(env.Life, PipelineOptions{
+		DataDir: *dataDir, DeltaDir: ResolveDeltaDir(*deltaDir, *dataDir),
+		ClickHouse: *chAddr, LoaderName: *loaderName, Config: env.Config}, env.Log, env.Registry)
 	if err != nil {
 		env.Life.Stop(common.Grace)
 		return err
@@ -51,6 +56,20 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return env.Wait(ctx)
+}
+
+// DefaultLoaderName is the host name, made safe for a loader name.
+func DefaultLoaderName() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "telemetry"
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r == '.' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, h)
 }
 
 // ResolveDeltaDir applies the --delta-dir default ("" = beside the spool) and "off".
