@@ -15,6 +15,7 @@ import (
 	"github.com/tollgate/tollgate/services/kit/config"
 	"github.com/tollgate/tollgate/services/kit/errs"
 	"github.com/tollgate/tollgate/services/kit/wire/openai"
+	"github.com/tollgate/tollgate/services/kit/wire/responses"
 )
 
 // maxResponseBytes bounds a unary provider answer held in memory.
@@ -65,6 +66,9 @@ func (p *openAIProvider) chatBody(req *inferencev1.ChatRequest, stream bool) ([]
 	if src := req.GetSource(); src.GetDialect() == inferencev1.Dialect_DIALECT_OPENAI_CHAT && len(src.GetOriginalBody()) > 0 {
 		b, err := openai.RewriteForUpstream(src.GetOriginalBody(), p.model, true)
 		return b, true, err
+	}
+	if e := responses.CheckTranslatable(req); e != nil {
+		return nil, false, e // a Responses feature Chat Completions cannot express
 	}
 	if stream != req.GetStream() {
 		req = proto.CloneOf(req)

@@ -175,7 +175,7 @@ func (s *Server) buildTable(snap *config.Snapshot) *entityTable {
 		for j := range ep.ServedEntities {
 			se := &ep.ServedEntities[j]
 			key := targetKey{ep.Name, se.Name}
-			p := s.newProvider(key, se)
+			p := guardGemini(se.Provider, s.newProvider(key, se))
 			if p == nil {
 				continue // config validation rejects unknown providers; nothing to call
 			}
@@ -191,7 +191,14 @@ func (s *Server) newProvider(key targetKey, se *config.ServedEntity) Provider {
 		calls, _ := s.fakeCalls.LoadOrStore(key, new(atomic.Uint64))
 		return newFakeProvider(se, calls.(*atomic.Uint64))
 	case config.ProviderOpenAI, config.ProviderOpenAICompatible:
+		if se.API == config.APIResponses {
+			return newResponsesProvider(se, s.client, s.secrets)
+		}
 		return newOpenAIProvider(se, s.client, s.secrets)
+	case config.ProviderAnthropic:
+		return newAnthropicProvider(se, s.client, s.secrets)
+	case config.ProviderGemini, config.ProviderVertex:
+		return newGeminiProvider(se, s.client, s.secrets)
 	}
 	s.log.Error("served entity has an unknown provider", "endpoint", key.endpoint, "served_entity", key.entity, "provider", se.Provider)
 	return nil

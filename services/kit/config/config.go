@@ -54,6 +54,35 @@ const (
 	ProviderFake             = "fake"
 	ProviderOpenAI           = "openai"
 	ProviderOpenAICompatible = "openai_compatible"
+	// ProviderAnthropic is Anthropic's Messages API: base_url defaults to
+	// AnthropicBaseURL (the adapter appends /v1/messages), the api_key is
+	// sent as x-api-key with an anthropic-version header.
+	ProviderAnthropic = "anthropic"
+	// ProviderGemini is Google's Gemini API: base_url defaults to
+	// GeminiBaseURL (the adapter appends /v1beta/models/{model}:method),
+	// the api_key is sent as x-goog-api-key.
+	ProviderGemini = "gemini"
+	// ProviderVertex is Gemini on Vertex AI: base_url, or else project and
+	// location, name the Vertex AI location; the api_key (an OAuth access
+	// token) is sent as a bearer token.
+	ProviderVertex = "vertex"
+)
+
+// AnthropicBaseURL is the base_url of an anthropic served entity that names none.
+const AnthropicBaseURL = "https://api.anthropic.com"
+
+// GeminiBaseURL is the base_url of a gemini served entity that names none.
+const GeminiBaseURL = "https://generativelanguage.googleapis.com"
+
+// APIs an openai or openai_compatible served entity can be reached through
+// (ServedEntity.API).
+const (
+	// APIChat is Chat Completions (base_url + /chat/completions), the default.
+	APIChat = "chat"
+	// APIResponses is the Responses API (base_url + /responses): Responses
+	// clients (Codex) are passed through byte for byte, other dialects are
+	// translated to it.
+	APIResponses = "responses"
 )
 
 // ServedEntity is one provider model behind an endpoint.
@@ -66,7 +95,15 @@ type ServedEntity struct {
 	APIKey            *SecretRef        `yaml:"api_key"`
 	Headers           map[string]string `yaml:"headers"`
 	Timeout           Duration          `yaml:"timeout"`
-	Fake              *FakeOptions      `yaml:"fake"`
+	// API picks the wire API of an openai or openai_compatible provider:
+	// APIChat (default when empty) or APIResponses.
+	API string `yaml:"api"`
+	// Project and Location name the Google Cloud project and Vertex AI
+	// location (us-central1, global…) of a vertex provider without a
+	// base_url.
+	Project  string       `yaml:"project"`
+	Location string       `yaml:"location"`
+	Fake     *FakeOptions `yaml:"fake"`
 }
 
 // FakeOptions tune the built-in deterministic fake provider.

@@ -128,10 +128,37 @@ func (v *validator) endpoint(at string, ep *Endpoint, seen, principals, groups m
 			} else if u, err := url.Parse(se.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				v.addf("%s.base_url: %q is not an http(s) URL", sat, se.BaseURL)
 			}
+			if se.API != "" && se.API != APIChat && se.API != APIResponses {
+				v.addf("%s.api: %q is not %s or %s", sat, se.API, APIChat, APIResponses)
+			}
+		case ProviderAnthropic:
+			if se.BaseURL != "" {
+				if u, err := url.Parse(se.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					v.addf("%s.base_url: %q is not an http(s) URL", sat, se.BaseURL)
+				}
+			}
+		case ProviderGemini, ProviderVertex:
+			if se.BaseURL != "" {
+				if u, err := url.Parse(se.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					v.addf("%s.base_url: %q is not an http(s) URL", sat, se.BaseURL)
+				}
+			} else if se.Provider == ProviderVertex && (se.Project == "" || se.Location == "") {
+				v.addf("%s: provider vertex needs base_url, or project and location", sat)
+			}
+			// The location becomes part of a host name.
+			if strings.Trim(se.Location, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+				v.addf("%s.location: %q is not a Vertex AI location name", sat, se.Location)
+			}
 		case "":
 			v.addf("%s.provider: required", sat)
 		default:
-			v.addf("%s.provider: unknown provider %q (known: fake, openai, openai_compatible)", sat, se.Provider)
+			v.addf("%s.provider: unknown provider %q (known: fake, openai, openai_compatible, anthropic, gemini, vertex)", sat, se.Provider)
+		}
+		if (se.Project != "" || se.Location != "") && se.Provider != ProviderVertex {
+			v.addf("%s: only provider vertex takes project and location", sat)
+		}
+		if se.API != "" && se.Provider != ProviderOpenAI && se.Provider != ProviderOpenAICompatible {
+			v.addf("%s.api: only providers openai and openai_compatible choose an api", sat)
 		}
 		if k := se.APIKey; k != nil && (k.Env == "") == (k.File == "") {
 			v.addf("%s.api_key: give exactly one of env or file (secrets are never written in the config itself)", sat)

@@ -15,8 +15,9 @@ type chatRequest struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
 	Messages []struct {
-		Role    string          `json:"role"`
-		Content json.RawMessage `json:"content"`
+		Role       string          `json:"role"`
+		Content    json.RawMessage `json:"content"`
+		ToolCallID string          `json:"tool_call_id"`
 	} `json:"messages"`
 	Tools []struct {
 		Type     string `json:"type"`
@@ -52,16 +53,26 @@ func (r *chatRequest) promptChars() int {
 	return n
 }
 
-// weatherTool is the tool to call, or "" to answer with text.
-func (r *chatRequest) weatherTool() string {
-	if len(r.Tools) == 0 || len(r.Messages) == 0 {
-		return ""
+// conversation is the request as the fake's script reads it.
+func (r *chatRequest) conversation() *conversation {
+	c := &conversation{}
+	for _, t := range r.Tools {
+		c.tools = append(c.tools, t.Function.Name)
 	}
-	last := r.Messages[len(r.Messages)-1]
-	if last.Role != "user" || !strings.Contains(strings.ToLower(contentText(last.Content)), "weather") {
-		return ""
+	n := len(r.Messages)
+	for n > 0 && (r.Messages[n-1].Role == "system" || r.Messages[n-1].Role == "developer") {
+		n-- // instructions after the turn (a translated Claude Code request has them)
 	}
-	return r.Tools[0].Function.Name
+	if n == 0 {
+		return c
+	}
+	switch last := r.Messages[n-1]; last.Role {
+	case "user":
+		c.lastUserText = contentText(last.Content)
+	case "tool":
+		c.hasToolResult, c.toolResultID, c.toolResult = true, last.ToolCallID, contentText(last.Content)
+	}
+	return c
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
@@ -86,14 +97,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	promptTokens := estimateTokens(req.promptChars())
-	tool := req.weatherTool()
+	a := req.conversation().decide()
 	if req.Stream {
 		includeUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
-		streamChat(w, req.Model, tool, includeUsage, promptTokens)
+		streamChat(w, req.Model, a, includeUsage, promptTokens)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(unaryChat(req.Model, tool, promptTokens))
+	_, _ = w.Write(unaryChat(req.Model, a, promptTokens))
 }
 
 // The fixed parts of every answer, encoded once.
@@ -119,9 +130,24 @@ func quote(s string) string {
 	return string(b)
 }
 
-func toolChoiceJSON(tool string) string {
-	return `,"choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":null,"annotations":[],"tool_calls":[{"id":"call_fake_weather","type":"function","function":{"name":` +
-		quote(tool) + `,"arguments":` + quote(ToolArguments) + `}}]},"logprobs":null,"finish_reason":"tool_calls"}]`
+// chatCallID is the id of the fake's tool call.
+func chatCallID(a answer) string {
+	if a.readCall {
+		return "call_" + ReadCallMarker
+	}
+	return "call_fake_weather"
+}
+
+func toolChoiceJSON(a answer) string {
+	return `,"choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":null,"annotations":[],"tool_calls":[{"id":` + quote(chatCallID(a)) + `,"type":"function","function":{"name":` +
+		quote(a.toolName) + `,"arguments":` + quote(a.args) + `}}]},"logprobs":null,"finish_reason":"tool_calls"}]`
+}
+
+func textChoiceJSON(text string) string {
+	if text == Reply {
+		return textChoice
+	}
+	return `,"choices":[{"index":0,"message":{"role":"assistant","content":` + quote(text) + `,"refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}]`
 }
 
 func appendUsage(b []byte, prompt, completion int) []byte {
@@ -134,16 +160,16 @@ func appendUsage(b []byte, prompt, completion int) []byte {
 	return append(b, `,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`...)
 }
 
-func unaryChat(model, tool string, promptTokens int) []byte {
+func unaryChat(model string, a answer, promptTokens int) []byte {
 	b := make([]byte, 0, 768)
 	b = append(b, idAndCreated...)
 	b = append(b, quote(model)...)
-	completion := textTokens
-	if tool != "" {
-		b = append(b, toolChoiceJSON(tool)...)
-		completion = estimateTokens(len(tool) + len(ToolArguments))
+	completion := estimateTokens(len(a.text))
+	if a.isTool() {
+		b = append(b, toolChoiceJSON(a)...)
+		completion = estimateTokens(len(a.toolName) + len(a.args))
 	} else {
-		b = append(b, textChoice...)
+		b = append(b, textChoiceJSON(a.text)...)
 	}
 	b = append(b, `,"usage":`...)
 	b = appendUsage(b, promptTokens, completion)
@@ -152,7 +178,7 @@ func unaryChat(model, tool string, promptTokens int) []byte {
 }
 
 // streamChat writes the answer as OpenAI's SSE stream, flushing each event.
-func streamChat(w http.ResponseWriter, model, tool string, includeUsage bool, promptTokens int) {
+func streamChat(w http.ResponseWriter, model string, a answer, includeUsage bool, promptTokens int) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -176,20 +202,26 @@ func streamChat(w http.ResponseWriter, model, tool string, includeUsage bool, pr
 			flusher.Flush()
 		}
 	}
-	completion := textTokens
-	if tool != "" {
-		completion = estimateTokens(len(tool) + len(ToolArguments))
-		event(`{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_fake_weather","type":"function","function":{"name":` +
-			quote(tool) + `,"arguments":""}}],"refusal":null},"logprobs":null,"finish_reason":null}`)
-		half := len(ToolArguments) / 2
-		for _, part := range []string{ToolArguments[:half], ToolArguments[half:]} {
+	completion := estimateTokens(len(a.text))
+	if a.isTool() {
+		completion = estimateTokens(len(a.toolName) + len(a.args))
+		event(`{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":` + quote(chatCallID(a)) + `,"type":"function","function":{"name":` +
+			quote(a.toolName) + `,"arguments":""}}],"refusal":null},"logprobs":null,"finish_reason":null}`)
+		half := len(a.args) / 2
+		for _, part := range []string{a.args[:half], a.args[half:]} {
 			event(`{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":` + quote(part) + `}}]},"logprobs":null,"finish_reason":null}`)
 		}
 		event(`{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}`)
 	} else {
 		event(`{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}`)
-		for _, choice := range pieceChoices {
-			event(choice)
+		if a.text == Reply {
+			for _, choice := range pieceChoices {
+				event(choice)
+			}
+		} else {
+			for _, p := range pieces(a.text) {
+				event(`{"index":0,"delta":{"content":` + quote(p) + `},"logprobs":null,"finish_reason":null}`)
+			}
 		}
 		event(`{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}`)
 	}

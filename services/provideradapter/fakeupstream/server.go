@@ -1,7 +1,10 @@
-// Package fakeupstream is a fake OpenAI API server: the upstream of the
-// end-to-end tests and the benchmark. It speaks OpenAI's documented wire
-// format on its own terms (it shares no code with Tollgate's translators, so
-// tests against it check them against the format, not against themselves),
+// Package fakeupstream is a fake OpenAI and Anthropic API server: the
+// upstream of the end-to-end tests and the benchmark. It serves Chat
+// Completions, Embeddings and the Responses API under /v1 (OpenAI base URL
+// ROOT/v1) and Anthropic Messages at /v1/messages (Anthropic base URL ROOT).
+// It speaks each documented wire format on its own terms (it shares no code
+// with Tollgate's translators, so tests against it check them against the
+// format, not against themselves),
 // answers instantly and deterministically from pre-encoded parts, and records
 // the requests it received so tests can check what the gateway sent.
 //
@@ -12,8 +15,11 @@
 //	fail-401  401 invalid_api_key
 //	fail-400  400 naming the param "messages"
 //	slow      waits SlowDelay (30s) or until the client disconnects, then answers
+//	overloaded  529 overloaded_error (Anthropic Messages only)
 //	anything else: an immediate answer (Reply), or a tool call when tools are
-//	offered and the last user message mentions "weather"
+//	offered and the last user message mentions "weather" or asks to "read
+//	the file PATH" (see script.go: the client's own file-reading tool is
+//	called, and its result is quoted in the next answer)
 package fakeupstream
 
 import (
@@ -108,6 +114,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.chat(w, r)
 	case r.Method == http.MethodPost && path == "/embeddings":
 		s.embeddings(w, r)
+	case r.Method == http.MethodPost && path == "/messages":
+		s.messages(w, r)
+	case r.Method == http.MethodPost && path == "/messages/count_tokens":
+		s.countTokens(w, r)
+	case r.Method == http.MethodPost && path == "/responses":
+		s.responses(w, r)
+	case r.Method == http.MethodPost && isGeminiPath(r.URL.Path):
+		s.gemini(w, r)
+	case r.Method == http.MethodPost && r.URL.Path == StructuredPrefix+"/v1/chat/completions":
+		s.structuredChat(w, r)
 	case r.Method == http.MethodGet && path == "/models":
 		s.record(r, nil)
 		s.listModels(w)

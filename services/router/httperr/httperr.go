@@ -9,6 +9,8 @@ import (
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/kit/wire/anthropic"
+	"github.com/tollgate/tollgate/services/kit/wire/gemini"
 	"github.com/tollgate/tollgate/services/kit/wire/openai"
 )
 
@@ -16,9 +18,9 @@ import (
 // the router knows more (unknown route, oversized body).
 func DialectOfPath(path string) inferencev1.Dialect {
 	switch {
-	case strings.HasPrefix(path, "/anthropic/"):
+	case strings.HasPrefix(path, "/anthropic/"), path == "/v1/messages", strings.HasPrefix(path, "/v1/messages/"):
 		return inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES
-	case strings.HasPrefix(path, "/gemini/"):
+	case strings.HasPrefix(path, "/gemini/"), strings.HasPrefix(path, "/v1beta/"):
 		return inferencev1.Dialect_DIALECT_GEMINI
 	case strings.HasSuffix(path, "/responses"):
 		return inferencev1.Dialect_DIALECT_OPENAI_RESPONSES
@@ -27,12 +29,23 @@ func DialectOfPath(path string) inferencev1.Dialect {
 	}
 }
 
-// Render returns the status and body for err in dialect d, and the typed error.
-// Anthropic and Gemini shapes arrive with their front doors; until then every
-// route answers in OpenAI's shape.
+// Render returns the status and body for err in dialect d, and the typed
+// error. Anthropic routes answer in Anthropic's envelope
+// {"type":"error","error":{"type","message"}}, whose error type the
+// Anthropic SDKs and Claude Code map to their error classes and retry
+// decisions; every other route (Responses included, which shares it) in
+// OpenAI's; Gemini routes in Google's.
 func Render(d inferencev1.Dialect, err error) (int, []byte, *errs.Error) {
 	te := errs.From(err)
 	status := te.HTTPStatus()
+	if d == inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES {
+		return status, anthropic.EncodeError(status, te), te
+	}
+	if d == inferencev1.Dialect_DIALECT_GEMINI {
+		// Google's {"error":{"code","message","status"}}: the genai SDKs
+		// and Gemini CLI retry by its status (429, 5xx).
+		return status, gemini.EncodeError(status, te), te
+	}
 	return status, openai.EncodeError(status, te), te
 }
 

@@ -1,0 +1,234 @@
+package provideradapter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+	"github.com/tollgate/tollgate/services/kit/config"
+	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/kit/wire/anthropic"
+	"github.com/tollgate/tollgate/services/kit/wire/responses"
+)
+
+// anthropicProvider calls Anthropic's Messages API (or a server speaking
+// it). An Anthropic client's body is forwarded with only the model
+// rewritten, with its anthropic-version and anthropic-beta headers, and
+// every event of the answer goes back raw; other clients' requests are
+// translated, and the answer is parsed into canonical chunks.
+type anthropicProvider struct {
+	model       string
+	messagesURL string
+	apiKey      *config.SecretRef
+	headers     map[string]string
+	timeout     time.Duration
+	client      *http.Client
+	secrets     *secrets
+}
+
+func newAnthropicProvider(se *config.ServedEntity, client *http.Client, sec *secrets) *anthropicProvider {
+	base := se.BaseURL
+	if base == "" {
+		base = config.AnthropicBaseURL
+	}
+	// Anthropic's base URL has no version; accept one given with /v1, as
+	// the OpenAI providers' base URLs are written.
+	base = strings.TrimSuffix(strings.TrimRight(base, "/"), "/v1")
+	timeout := se.Timeout.Std()
+	if timeout <= 0 {
+		timeout = 120 * time.Second
+	}
+	return &anthropicProvider{
+		model:       se.Model,
+		messagesURL: base + "/v1/messages",
+		apiKey:      se.APIKey,
+		headers:     se.Headers,
+		timeout:     timeout,
+		client:      client,
+		secrets:     sec,
+	}
+}
+
+// body is the upstream request body, and whether it is the client's own
+// (so the answer goes back raw and the client's headers apply).
+func (p *anthropicProvider) body(req *inferencev1.ChatRequest, stream bool) ([]byte, bool, error) {
+	src := req.GetSource()
+	if src.GetDialect() == inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES && len(src.GetOriginalBody()) > 0 {
+		b, err := anthropic.RewriteForUpstream(src.GetOriginalBody(), p.model)
+		return b, true, err
+	}
+	if e := responses.CheckTranslatable(req); e != nil {
+		return nil, false, e
+	}
+	if stream != req.GetStream() {
+		req = proto.CloneOf(req)
+		req.Stream = stream
+	}
+	b, err := anthropic.BuildRequest(req, p.model)
+	if err != nil {
+		if e := errs.From(err); e.Kind == errs.KindInvalidArgument {
+			return nil, false, e
+		}
+		return nil, false, errs.Invalid("", "the request cannot be sent to this provider: %v", err)
+	}
+	return b, false, nil
+}
+
+func (p *anthropicProvider) Chat(parent context.Context, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error) {
+	body, passthrough, err := p.body(req, false)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeoutCause(parent, p.timeout, errProviderTimeout)
+	defer cancel()
+	resp, err := p.post(parent, ctx, body, false, passthrough, req.GetSource())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	markFirstByte(parent)
+	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
+	if err != nil {
+		return nil, transportError(parent, ctx, p.timeout, err)
+	}
+	out, err := anthropic.ParseResponse(raw)
+	if err != nil {
+		return nil, malformed(err)
+	}
+	out.Model = firstNonEmpty(out.GetModel(), p.model)
+	if passthrough {
+		out.Raw, out.RawDialect = raw, inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES
+	}
+	return out, nil
+}
+
+// ChatStream relays Anthropic's event stream. For an Anthropic client
+// every event goes back raw (ping included); for others only the events
+// that carry something canonical are sent, without the raw frame. The
+// served entity's timeout bounds the wait for each event, not the stream.
+func (p *anthropicProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+	body, passthrough, err := p.body(req, true)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	idle := time.AfterFunc(p.timeout, func() { cancel(errProviderTimeout) })
+	defer idle.Stop()
+
+	resp, err := p.post(parent, ctx, body, true, passthrough, req.GetSource())
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+
+	events := newSSEReader(resp.Body)
+	defer events.release()
+	parser := anthropic.NewStreamParser()
+	sent := false
+	for {
+		idle.Reset(p.timeout)
+		ev, err := events.next()
+		idle.Stop() // a slow consumer must not count as a silent provider
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = errors.New("the stream ended before message_stop")
+			}
+			return streamFailureOf(sent, send, transportError(parent, ctx, p.timeout, err))
+		}
+		chunks, err := parser.Parse(ev.name, ev.data)
+		if err != nil {
+			return streamFailureOf(sent, send, malformed(err))
+		}
+		for _, c := range chunks {
+			if !passthrough {
+				if len(c.GetDeltas()) == 0 && c.GetUsage() == nil && c.GetError() == nil {
+					continue // ping, block stops: nothing for another dialect
+				}
+				c.Raw, c.RawDialect, c.RawEvent = nil, inferencev1.Dialect_DIALECT_UNSPECIFIED, ""
+			}
+			c.Model = firstNonEmpty(c.GetModel(), p.model)
+			if !sent {
+				markFirstByte(parent)
+			}
+			if err := send(c); err != nil {
+				return err
+			}
+			sent = true
+			if c.GetError() != nil {
+				return nil // the provider's own error event ends the stream
+			}
+		}
+		if ev.name == "message_stop" {
+			return nil
+		}
+	}
+}
+
+func (p *anthropicProvider) Embed(context.Context, *inferencev1.EmbeddingsRequest) (*inferencev1.EmbeddingsResponse, error) {
+	return nil, errs.Invalid("model", "provider anthropic has no embeddings API")
+}
+
+// post sends the request and returns a 2xx response; anything else is
+// mapped to a typed error here, with the body closed.
+func (p *anthropicProvider) post(parent, ctx context.Context, body []byte, stream, passthrough bool, src *inferencev1.Source) (*http.Response, error) {
+	key, err := p.secrets.resolve(p.apiKey)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.messagesURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, errs.New(errs.KindInternal, "internal_error", "invalid provider URL").Wrap(err)
+	}
+	h := req.Header
+	h.Set("Anthropic-Version", anthropic.APIVersion)
+	if passthrough {
+		// The client's version and beta flags say how to read its body.
+		for k, v := range src.GetHeaders() {
+			if forwardable(k) {
+				h.Set(k, v)
+			}
+		}
+	}
+	for k, v := range p.headers {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
+	if stream {
+		h.Set("Accept", "text/event-stream")
+	} else {
+		h.Set("Accept", "application/json")
+	}
+	if key != "" {
+		h.Set("X-Api-Key", key)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, transportError(parent, ctx, p.timeout, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	errBody, _ := readAll(resp.Body, resp.ContentLength, maxErrorBodyBytes)
+	e := anthropic.ParseError(resp.StatusCode, errBody, resp.Header.Get("Retry-After"))
+	e.Message = redact(e.Message, []string{key})
+	return nil, e
+}
+
+// streamFailureOf reports e as an error before anything was sent (a
+// fallback can still retry) and as a final error chunk after.
+func streamFailureOf(sent bool, send func(*inferencev1.ChatChunk) error, e *errs.Error) error {
+	if !sent || e.Kind == errs.KindCanceled {
+		return e
+	}
+	return send(&inferencev1.ChatChunk{Error: &inferencev1.StreamError{
+		Code: e.Code, Message: e.Message, Retryable: Retryable(e)}})
+}

@@ -1,0 +1,326 @@
+package provideradapter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+	"github.com/tollgate/tollgate/services/kit/config"
+	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/kit/wire/gemini"
+	"github.com/tollgate/tollgate/services/kit/wire/responses"
+)
+
+// geminiProvider calls Google's Gemini API (provider gemini, key sent as
+// x-goog-api-key) or Gemini on Vertex AI (provider vertex, an access token
+// sent as a bearer token); the bodies are the same. Gemini names the model
+// in the URL, so a Gemini client's body is forwarded unchanged (only the
+// URL names the served entity's model) and every frame of the answer goes
+// back raw, thought signatures and function call ids included; other
+// clients' requests are translated, and the answer is parsed into
+// canonical chunks. Usage is read in both cases.
+type geminiProvider struct {
+	kind      string
+	model     string
+	baseURL   string
+	unaryURL  string
+	streamURL string
+	apiKey    *config.SecretRef
+	headers   map[string]string
+	timeout   time.Duration
+	client    *http.Client
+	secrets   *secrets
+}
+
+func newGeminiProvider(se *config.ServedEntity, client *http.Client, sec *secrets) *geminiProvider {
+	base := se.BaseURL
+	if base == "" {
+		base = config.GeminiBaseURL
+		if se.Provider == config.ProviderVertex {
+			base = gemini.VertexBaseURL(se.Project, se.Location)
+		}
+	}
+	timeout := se.Timeout.Std()
+	if timeout <= 0 {
+		timeout = 120 * time.Second
+	}
+	return &geminiProvider{
+		kind:      se.Provider,
+		model:     se.Model,
+		baseURL:   base,
+		unaryURL:  gemini.GenerateURL(base, se.Model, false),
+		streamURL: gemini.GenerateURL(base, se.Model, true),
+		apiKey:    se.APIKey,
+		headers:   se.Headers,
+		timeout:   timeout,
+		client:    client,
+		secrets:   sec,
+	}
+}
+
+// body is the upstream request body, and whether it is the client's own
+// (so the answer goes back raw).
+func (p *geminiProvider) body(req *inferencev1.ChatRequest) ([]byte, bool, error) {
+	src := req.GetSource()
+	if src.GetDialect() == inferencev1.Dialect_DIALECT_GEMINI && len(src.GetOriginalBody()) > 0 {
+		b, err := gemini.RewriteForUpstream(src.GetOriginalBody(), p.model)
+		return b, true, err
+	}
+	if e := responses.CheckTranslatable(req); e != nil {
+		return nil, false, e // a Responses feature Gemini cannot express
+	}
+	b, err := gemini.BuildRequest(req, p.model)
+	if err != nil {
+		if e := errs.From(err); e.Kind == errs.KindInvalidArgument {
+			return nil, false, e
+		}
+		return nil, false, errs.Invalid("", "the request cannot be sent to this provider: %v", err)
+	}
+	return b, false, nil
+}
+
+func (p *geminiProvider) Chat(ctx context.Context, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error) {
+	body, passthrough, err := p.body(req)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := p.unary(ctx, p.unaryURL, body)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := gemini.ParseResponse(raw)
+	if err != nil {
+		return nil, malformed(err)
+	}
+	resp.Model = firstNonEmpty(resp.GetModel(), p.model)
+	if passthrough {
+		resp.Raw, resp.RawDialect = raw, inferencev1.Dialect_DIALECT_GEMINI
+	}
+	return resp, nil
+}
+
+// ChatStream relays a :streamGenerateContent?alt=sse stream. Gemini's
+// events are unnamed; the stream ends when the provider closes it, after a
+// frame with a finish reason, or at an error frame. The served entity's
+// timeout bounds the wait for each event, not the stream.
+func (p *geminiProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+	body, passthrough, err := p.body(req)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	idle := time.AfterFunc(p.timeout, func() { cancel(errProviderTimeout) })
+	defer idle.Stop()
+
+	resp, err := p.post(parent, ctx, p.streamURL, body, true)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+
+	parser := gemini.NewStreamParser()
+	sent := false
+	relay := func(data []byte) (bool, error) {
+		chunks, err := parser.Parse("", data)
+		if err != nil {
+			return false, streamFailureOf(sent, send, malformed(err))
+		}
+		for _, c := range chunks {
+			if !passthrough {
+				c.Raw, c.RawDialect, c.RawEvent = nil, inferencev1.Dialect_DIALECT_UNSPECIFIED, ""
+			}
+			c.Model = firstNonEmpty(c.GetModel(), p.model)
+			if !sent {
+				markFirstByte(parent)
+			}
+			if err := send(c); err != nil {
+				return false, err
+			}
+			sent = true
+			if c.GetError() != nil {
+				return false, nil // the provider's own error frame ends the stream
+			}
+		}
+		return true, nil
+	}
+
+	if isJSON(resp.Header.Get("Content-Type")) {
+		// A server that ignored alt=sse answers one JSON array of
+		// responses; the idle timer bounds reading all of it.
+		raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
+		if err != nil {
+			return transportError(parent, ctx, p.timeout, err)
+		}
+		var frames []json.RawMessage
+		if err := json.Unmarshal(raw, &frames); err != nil {
+			return malformed(err)
+		}
+		for _, f := range frames {
+			if more, err := relay(f); !more || err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
+	events := newSSEReader(resp.Body)
+	defer events.release()
+	for {
+		idle.Reset(p.timeout)
+		ev, err := events.next()
+		idle.Stop() // a slow consumer must not count as a silent provider
+		if errors.Is(err, io.EOF) {
+			return nil // Gemini ends a stream by closing it
+		}
+		if err != nil {
+			return streamFailureOf(sent, send, transportError(parent, ctx, p.timeout, err))
+		}
+		if more, err := relay(ev.data); !more || err != nil {
+			return err
+		}
+	}
+}
+
+// Embed computes embeddings. A Gemini client's embedContent or
+// batchEmbedContents body goes to the same method unchanged (models named
+// inside it rewritten) and the answer back raw; other clients' inputs are
+// sent as one batchEmbedContents call.
+func (p *geminiProvider) Embed(ctx context.Context, req *inferencev1.EmbeddingsRequest) (*inferencev1.EmbeddingsResponse, error) {
+	src := req.GetSource()
+	passthrough := src.GetDialect() == inferencev1.Dialect_DIALECT_GEMINI && len(src.GetOriginalBody()) > 0
+	method := gemini.MethodBatchEmbedContents
+	var body []byte
+	var err error
+	if passthrough {
+		if !isBatchEmbedBody(src.GetOriginalBody()) {
+			method = gemini.MethodEmbedContent
+		}
+		body, err = gemini.RewriteForUpstream(src.GetOriginalBody(), p.model)
+	} else {
+		body, err = gemini.BuildEmbeddingsRequest(req, p.model)
+	}
+	if err != nil {
+		if e := errs.From(err); e.Kind == errs.KindInvalidArgument {
+			return nil, e
+		}
+		return nil, errs.Invalid("", "the request cannot be sent to this provider: %v", err)
+	}
+	raw, err := p.unary(ctx, gemini.MethodURL(p.baseURL, p.model, method), body)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := gemini.ParseEmbeddingsResponse(raw)
+	if err != nil {
+		return nil, malformed(err)
+	}
+	resp.Model = firstNonEmpty(resp.GetModel(), p.model)
+	if passthrough {
+		resp.Raw, resp.RawDialect = raw, inferencev1.Dialect_DIALECT_GEMINI
+	}
+	return resp, nil
+}
+
+// isBatchEmbedBody tells a batchEmbedContents body ({"requests": […]})
+// from an embedContent one; the router decoded it already, so it is valid
+// JSON.
+func isBatchEmbedBody(body []byte) bool {
+	var probe struct {
+		Requests json.RawMessage `json:"requests"`
+	}
+	return json.Unmarshal(body, &probe) == nil && len(probe.Requests) > 0 && !bytes.Equal(probe.Requests, []byte("null"))
+}
+
+// unary posts body and returns the whole 2xx answer, all within the served
+// entity's timeout.
+func (p *geminiProvider) unary(parent context.Context, url string, body []byte) ([]byte, error) {
+	ctx, cancel := context.WithTimeoutCause(parent, p.timeout, errProviderTimeout)
+	defer cancel()
+	resp, err := p.post(parent, ctx, url, body, false)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	markFirstByte(parent)
+	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
+	if err != nil {
+		return nil, transportError(parent, ctx, p.timeout, err)
+	}
+	return raw, nil
+}
+
+// post sends the request and returns a 2xx response; anything else is
+// mapped to a typed error here, with the body closed.
+func (p *geminiProvider) post(parent, ctx context.Context, url string, body []byte, stream bool) (*http.Response, error) {
+	key, err := p.secrets.resolve(p.apiKey)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, errs.New(errs.KindInternal, "internal_error", "invalid provider URL").Wrap(err)
+	}
+	h := req.Header
+	for k, v := range p.headers {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
+	if stream {
+		h.Set("Accept", "text/event-stream")
+	} else {
+		h.Set("Accept", "application/json")
+	}
+	if key != "" {
+		if p.kind == config.ProviderVertex {
+			h.Set("Authorization", "Bearer "+key)
+		} else {
+			h.Set("X-Goog-Api-Key", key)
+		}
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, transportError(parent, ctx, p.timeout, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	errBody, _ := readAll(resp.Body, resp.ContentLength, maxErrorBodyBytes)
+	e := gemini.ParseErrorHeader(resp.StatusCode, resp.Header, errBody)
+	e.Message = redact(e.Message, []string{key})
+	return nil, e
+}
+
+// geminiChecked guards a provider of another dialect: the parts of a
+// Gemini client's request it cannot express (cached content, files stored
+// at Google, code execution…; see gemini.CheckTranslatable) are refused as
+// errs.Invalid naming the field, before any provider call, instead of
+// being dropped. Requests of other clients pass straight through.
+type geminiChecked struct{ Provider }
+
+// guardGemini wraps every provider but a Gemini one in geminiChecked.
+func guardGemini(kind string, p Provider) Provider {
+	if p == nil || kind == config.ProviderGemini || kind == config.ProviderVertex {
+		return p
+	}
+	return geminiChecked{p}
+}
+
+func (g geminiChecked) Chat(ctx context.Context, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error) {
+	if e := gemini.CheckTranslatable(req); e != nil {
+		return nil, e
+	}
+	return g.Provider.Chat(ctx, req)
+}
+
+func (g geminiChecked) ChatStream(ctx context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+	if e := gemini.CheckTranslatable(req); e != nil {
+		return e
+	}
+	return g.Provider.ChatStream(ctx, req, send)
+}
