@@ -12,7 +12,7 @@ import (
 // Secrets are references, so hashing the configuration reveals nothing.
 func ServedEntityID(endpoint string, se *ServedEntity) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%v\x00%v\x00%v\x00%v",
-		endpoint, se.Name, se.Provider, se.Model, se.BaseURL, se.TrafficPercentage, se.APIKey, se.Headers, se.Timeout, se.Fake)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%v\x00%v\x00%v\x00%v",
+		endpoint, se.Name, se.Provider, se.API, se.Model, se.BaseURL, se.TrafficPercentage, se.APIKey, se.Headers, se.Timeout, se.Fake)
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }

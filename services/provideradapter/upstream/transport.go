@@ -101,7 +101,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		// A kept-alive connection the server closed while idle fails before
 		// the server read anything: the request is safe to send once more.
+		// Its pool mates are likely just as dead (a restarted upstream closes
+		// them all), so they go too and the retry dials afresh.
 		if reused && attempt == 0 && staleConn(err) && req.Context().Err() == nil && rewind(req) {
+			t.dropIdle(key)
 			continue
 		}
 		closeBody(req)
@@ -232,6 +235,17 @@ func (t *Transport) put(c *conn) {
 		return
 	}
 	t.idle[c.key] = append(list, c)
+}
+
+// dropIdle closes the pooled connections to one host.
+func (t *Transport) dropIdle(key string) {
+	t.mu.Lock()
+	list := t.idle[key]
+	delete(t.idle, key)
+	t.mu.Unlock()
+	for _, c := range list {
+		c.Close()
+	}
 }
 
 // CloseIdleConnections closes every pooled connection.

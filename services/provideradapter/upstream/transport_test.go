@@ -233,3 +233,33 @@ func BenchmarkRoundTrip(b *testing.B) {
 		})
 	}
 }
+
+// After an upstream restart every pooled connection is dead: one request
+// must still succeed, not fail on the second stale connection.
+func TestRetriesWhenEveryPooledConnectionIsStale(t *testing.T) {
+	srv, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		_, _ = w.Write([]byte("ok"))
+	}))
+	c := &http.Client{Transport: NewTransport()}
+	// Fill the pool with several connections.
+	var resps []*http.Response
+	for i := 0; i < 4; i++ {
+		resp, err := post(t, c, context.Background(), srv.URL, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resps = append(resps, resp)
+	}
+	for _, resp := range resps {
+		_, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	srv.CloseClientConnections()
+	time.Sleep(20 * time.Millisecond)
+	resp, err := post(t, c, context.Background(), srv.URL, "y")
+	if err != nil {
+		t.Fatalf("request after the upstream dropped every connection: %v", err)
+	}
+	resp.Body.Close()
+}
