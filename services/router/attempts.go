@@ -4,15 +4,22 @@ import (
 	"context"
 	"io"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 	provideradapterv1 "github.com/tollgate/tollgate/gen/go/tollgate/provideradapter/v1"
 	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/kit/tracing"
 )
+
+// tracerName names the router's spans.
+const tracerName = "tollgate/router"
 
 // attempt runs fn against each planned served entity until one succeeds or
 // an error is not worth another try. Each try goes through the entity's
 // circuit breaker; only provider failures count against it.
-func (s *Service) attempt(ctx context.Context, c *call, fn func(e *entity, target *provideradapterv1.Target) error) error {
+func (s *Service) attempt(ctx context.Context, c *call, fn func(ctx context.Context, e *entity, target *provideradapterv1.Target) error) error {
 	var lastErr error
 	for i, e := range c.route.plan() {
 		if i > 0 {
@@ -29,10 +36,17 @@ func (s *Service) attempt(ctx context.Context, c *call, fn func(e *entity, targe
 			continue
 		}
 		c.entity = e
-		err = fn(e, &provideradapterv1.Target{
+		actx, span := tracing.Start(ctx, tracerName, "provider.attempt",
+			attribute.String("tollgate.endpoint", c.route.ep.Name), attribute.String("tollgate.served_entity", e.se.Name),
+			attribute.String("tollgate.provider", e.se.Provider), attribute.Int("tollgate.attempt", i+1))
+		err = fn(actx, e, &provideradapterv1.Target{
 			EndpointName: c.route.ep.Name, ServedEntityName: e.se.Name,
 			RequestId: c.requestID, Attempt: int32(i + 1),
 		})
+		if err != nil {
+			span.SetStatus(codes.Error, errs.From(err).Code)
+		}
+		span.End()
 		if err == nil {
 			done(nil)
 			return nil
@@ -56,7 +70,7 @@ func (s *Service) attempt(ctx context.Context, c *call, fn func(e *entity, targe
 // chatUnary runs a non-streamed chat turn with fallbacks.
 func (s *Service) chatUnary(ctx context.Context, c *call, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error) {
 	var out *inferencev1.ChatResponse
-	err := s.attempt(ctx, c, func(e *entity, t *provideradapterv1.Target) error {
+	err := s.attempt(ctx, c, func(ctx context.Context, e *entity, t *provideradapterv1.Target) error {
 		req.Model = e.se.Model
 		resp, err := s.deps.Adapter.Chat(ctx, &provideradapterv1.ChatRequest{Target: t, Request: req})
 		if err != nil {
@@ -92,7 +106,7 @@ func (cs *chatStream) next() (*inferencev1.ChatChunk, error) {
 
 func (s *Service) openChatStream(ctx context.Context, c *call, req *inferencev1.ChatRequest) (*chatStream, error) {
 	var out *chatStream
-	err := s.attempt(ctx, c, func(e *entity, t *provideradapterv1.Target) error {
+	err := s.attempt(ctx, c, func(ctx context.Context, e *entity, t *provideradapterv1.Target) error {
 		req.Model = e.se.Model
 		sctx, cancel := context.WithCancel(ctx)
 		st, err := s.deps.Adapter.ChatStream(sctx, &provideradapterv1.ChatStreamRequest{Target: t, Request: req})
@@ -122,7 +136,7 @@ func (s *Service) openChatStream(ctx context.Context, c *call, req *inferencev1.
 // embed runs an embeddings call with fallbacks.
 func (s *Service) embed(ctx context.Context, c *call, req *inferencev1.EmbeddingsRequest) (*inferencev1.EmbeddingsResponse, error) {
 	var out *inferencev1.EmbeddingsResponse
-	err := s.attempt(ctx, c, func(e *entity, t *provideradapterv1.Target) error {
+	err := s.attempt(ctx, c, func(ctx context.Context, e *entity, t *provideradapterv1.Target) error {
 		req.Model = e.se.Model
 		resp, err := s.deps.Adapter.Embed(ctx, &provideradapterv1.EmbedRequest{Target: t, Request: req})
 		if err != nil {

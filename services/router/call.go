@@ -6,12 +6,15 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"google.golang.org/grpc/metadata"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 	"github.com/tollgate/tollgate/services/authz/policy"
 	"github.com/tollgate/tollgate/services/kit/config"
 	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/kit/tracing"
 	"github.com/tollgate/tollgate/services/router/requestid"
 )
 
@@ -101,6 +104,32 @@ func bearer(h string) string {
 // admit authenticates, resolves the endpoint, authorizes and takes quota, in
 // that order: an unauthenticated caller learns nothing about endpoints.
 func (s *Service) admit(ctx context.Context, c *call, endpoint string, task config.Task) error {
+	_, span := tracing.Start(ctx, tracerName, "authz.decide", attribute.String("tollgate.endpoint", endpoint))
+	err := s.authorize(c, endpoint)
+	span.End()
+	if err != nil {
+		return err
+	}
+	if c.route.ep.Task != task {
+		return errs.Invalid("model", "endpoint %q serves %s, not %s", endpoint, c.route.ep.Task, task)
+	}
+	if s.deps.Limiter != nil {
+		qctx, span := tracing.Start(ctx, tracerName, "quota.admit")
+		err := s.deps.Limiter.Admit(qctx, endpoint, c.identity.Principal, c.identity.Groups)
+		span.End()
+		if err != nil {
+			if errs.From(err).Kind == errs.KindRateLimited {
+				c.rateLimited = true
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// authorize authenticates the caller and checks its permission on the
+// endpoint, from the pushed policy snapshot (no RPC).
+func (s *Service) authorize(c *call, endpoint string) error {
 	id, err := s.deps.Policy.Authenticate(c.token)
 	if err != nil {
 		return err
@@ -112,21 +141,7 @@ func (s *Service) admit(ctx context.Context, c *call, endpoint string, task conf
 	}
 	c.route = r
 	s.samplePayload(c)
-	if err := s.deps.Policy.Authorize(id, endpoint); err != nil {
-		return err
-	}
-	if r.ep.Task != task {
-		return errs.Invalid("model", "endpoint %q serves %s, not %s", endpoint, r.ep.Task, task)
-	}
-	if s.deps.Limiter != nil {
-		if err := s.deps.Limiter.Admit(ctx, endpoint, id.Principal, id.Groups); err != nil {
-			if errs.From(err).Kind == errs.KindRateLimited {
-				c.rateLimited = true
-			}
-			return err
-		}
-	}
-	return nil
+	return s.deps.Policy.Authorize(id, endpoint)
 }
 
 // retryable says whether another served entity may be tried after err.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tollgate/tollgate/services/kit/inproc"
 	"github.com/tollgate/tollgate/services/kit/serve"
+	"github.com/tollgate/tollgate/services/kit/tracing"
 	"github.com/tollgate/tollgate/services/router/facade"
 )
 
@@ -30,7 +31,7 @@ func Mount(ctx context.Context, env *serve.Env, deps Deps, httpAddr string) (*Se
 	if err != nil {
 		return nil, fmt.Errorf("router: listen HTTP: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+	srv := &http.Server{Handler: tracing.HTTPHandler(h, "tollgate.facade"), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
 	env.Life.ServeHTTP("http-facade", srv, lis)
 	env.Log.Info("HTTP facade listening", "addr", lis.Addr().String())
 	return svc, nil

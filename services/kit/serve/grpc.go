@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/kit/tracing"
 )
 
 // MaxMessageBytes bounds gRPC messages; request bodies are capped lower by the facade.
@@ -100,6 +101,7 @@ func NewGRPCServer(ic *Interceptors, hs *health.Server, opts ...grpc.ServerOptio
 		grpc.MaxSendMsgSize(MaxMessageBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	}, opts...)
+	opts = append(opts, tracing.ServerOptions()...)
 	s := grpc.NewServer(opts...)
 	healthpb.RegisterHealthServer(s, hs)
 	reflection.Register(s)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tollgate/tollgate/services/kit/config"
 	"github.com/tollgate/tollgate/services/kit/flagenv"
+	"github.com/tollgate/tollgate/services/kit/tracing"
 )
 
 // EnvPrefix prefixes every flag's environment variable (TOLLGATE_GRPC_ADDR…).
@@ -29,6 +30,7 @@ type CommonFlags struct {
 	LogLevel     string
 	ReloadPeriod time.Duration
 	Grace        time.Duration
+	OTLPEndpoint string
 }
 
 // Register adds the common flags with the service's default ports.
@@ -39,6 +41,7 @@ func (c *CommonFlags) Register(fs *flag.FlagSet, grpcAddr, adminAddr string) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.ReloadPeriod, "config-reload-period", 250*time.Millisecond, "how often the config file is checked for changes")
 	fs.DurationVar(&c.Grace, "shutdown-grace", 15*time.Second, "how long in-flight work may take to drain on shutdown")
+	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", "", "export OpenTelemetry traces to this OTLP/gRPC collector (host:port); empty = tracing off")
 }
 
 // Parse parses args with env fallbacks.
@@ -72,6 +75,12 @@ func Start(ctx context.Context, name string, flags CommonFlags, stderr io.Writer
 		Life:      NewLifecycle(log),
 		Flags:     flags,
 	}
+	stopTracing, err := tracing.Setup(ctx, name, flags.OTLPEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	// Registered first, so it runs last: spans of the drain are exported too.
+	e.Life.OnStop("tracing", stopTracing)
 	watchCtx, cancel := context.WithCancel(context.Background())
 	e.Life.Go("config-watch", func() error { store.Watch(watchCtx, flags.ReloadPeriod); return nil })
 	e.Life.OnStop("config-watch", func(context.Context) error { cancel(); return nil })
@@ -120,5 +129,5 @@ func (e *Env) Wait(ctx context.Context) error {
 
 // DialInternal connects to another Tollgate service.
 func DialInternal(addr string) (*grpc.ClientConn, error) {
-	return grpc.NewClient(addr, append(ClientOptions(), grpc.WithTransportCredentials(insecureCreds()))...)
+	return grpc.NewClient(addr, append(append(ClientOptions(), tracing.DialOptions()...), grpc.WithTransportCredentials(insecureCreds()))...)
 }

@@ -24,6 +24,13 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+
+	"github.com/tollgate/tollgate/services/kit/tracing"
 )
 
 // Transport is an http.RoundTripper doing I/O on the calling goroutine.
@@ -86,6 +93,33 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, errors.New("upstream: unsupported URL scheme " + req.URL.Scheme)
 	}
 	key := req.URL.Scheme + "://" + hostPort(req.URL)
+	if tracing.Enabled() {
+		return t.tracedRoundTrip(req, key)
+	}
+	return t.roundTrip(req, key)
+}
+
+// tracedRoundTrip records the upstream call as a span (until the response
+// headers arrive) and passes the trace on in a traceparent header.
+func (t *Transport) tracedRoundTrip(req *http.Request, key string) (*http.Response, error) {
+	ctx, span := tracing.Start(req.Context(), "tollgate/provider-adapter", "upstream.request",
+		attribute.String("http.request.method", req.Method), attribute.String("server.address", req.URL.Host))
+	defer span.End()
+	req = req.Clone(ctx) // a RoundTripper must not modify the caller's request
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
+	resp, err := t.roundTrip(req, key)
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+		return nil, err
+	}
+	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
+	if resp.StatusCode >= 500 {
+		span.SetStatus(codes.Error, resp.Status)
+	}
+	return resp, nil
+}
+
+func (t *Transport) roundTrip(req *http.Request, key string) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		c, reused := t.get(key)
 		if c == nil {
