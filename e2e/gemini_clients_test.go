@@ -189,6 +189,53 @@ func (s *suite) testGeminiWire(t *testing.T) {
 		t.Fatalf("upstream got %+v", up)
 	}
 
+	// An OpenAI Chat client reaches the Gemini upstream through the
+	// translation, tool round trip included.
+	const tools = `"tools":[{"type":"function","function":{"name":"read_file","parameters":{"type":"object","properties":{"file_path":{"type":"string"}},"required":["file_path"]}}}]`
+	r = s.postJSON(t, "/v1/chat/completions", harness.AliceToken,
+		`{"model":"`+harness.EndpointGeminiNative+`","messages":[{"role":"user","content":"read the file notes.txt"}],`+tools+`}`)
+	var completion struct {
+		Choices []struct {
+			Message struct {
+				ToolCalls []struct {
+					ID       string `json:"id"`
+					Function struct{ Name, Arguments string }
+				} `json:"tool_calls"`
+			} `json:"message"`
+			FinishReason string `json:"finish_reason"`
+		} `json:"choices"`
+	}
+	if r.Status != 200 || json.Unmarshal(r.Body, &completion) != nil || len(completion.Choices) != 1 ||
+		len(completion.Choices[0].Message.ToolCalls) != 1 || completion.Choices[0].FinishReason != "tool_calls" {
+		t.Fatalf("chat completion on a Gemini upstream: %d %s", r.Status, r.Body)
+	}
+	call := completion.Choices[0].Message.ToolCalls[0]
+	r = s.postJSON(t, "/v1/chat/completions", harness.AliceToken, `{"model":"`+harness.EndpointGeminiNative+`","stream":true,"messages":[`+
+		`{"role":"user","content":"read the file notes.txt"},`+
+		`{"role":"assistant","content":null,"tool_calls":[{"id":"`+call.ID+`","type":"function","function":{"name":"read_file","arguments":`+mustJSON(t, call.Function.Arguments)+`}}]},`+
+		`{"role":"tool","tool_call_id":"`+call.ID+`","content":"notes 9"}],`+tools+`}`)
+	if r.Status != 200 || !strings.HasSuffix(string(r.Body), "data: [DONE]\n\n") {
+		t.Fatalf("streamed tool result on a Gemini upstream: %d %s", r.Status, r.Body)
+	}
+	var streamed strings.Builder
+	for _, line := range strings.Split(string(r.Body), "\n") {
+		var chunk struct {
+			Choices []struct {
+				Delta struct{ Content string } `json:"delta"`
+			} `json:"choices"`
+		}
+		if data, ok := strings.CutPrefix(line, "data: "); ok && json.Unmarshal([]byte(data), &chunk) == nil && len(chunk.Choices) > 0 {
+			streamed.WriteString(chunk.Choices[0].Delta.Content)
+		}
+	}
+	if streamed.String() != harness.ReadResultPrefix+"notes 9" {
+		t.Fatalf("streamed answer %q", streamed.String())
+	}
+	if up := s.upstreamRequests(t); len(up) != 2 || up[1].Path != "/v1beta/models/"+harness.GeminiUpstreamModel+":streamGenerateContent" ||
+		!strings.Contains(up[1].Body, `"id":"`+call.ID+`"`) {
+		t.Fatalf("upstream got %+v", up)
+	}
+
 	for _, tc := range []struct {
 		path, key string
 		status    int

@@ -476,6 +476,30 @@ func TestGeminiVertexAndURLs(t *testing.T) {
 	}
 }
 
+// TestGeminiConfigRules checks the config rules the Gemini providers rely
+// on: a Vertex AI entity names its location (a host name part) safely.
+func TestGeminiConfigRules(t *testing.T) {
+	entity := func(fields string) string {
+		return "endpoints:\n  - name: e\n    task: chat\n    served_entities:\n      - {name: up, model: m, " + fields + "}\n"
+	}
+	for fields, want := range map[string]string{
+		"provider: gemini": "",
+		"provider: vertex, project: p-1, location: us-central1": "",
+		"provider: vertex, base_url: 'http://127.0.0.1:9/v1/x'": "",
+		"provider: vertex":                                               "needs base_url, or project and location",
+		"provider: vertex, project: p":                                   "needs base_url, or project and location",
+		"provider: vertex, project: p, location: 'evil.com/x'":           "is not a Vertex AI location name",
+		"provider: gemini, project: p":                                   "only provider vertex takes project and location",
+		"provider: gemini, base_url: 'ftp://x'":                          "is not an http(s) URL",
+		"provider: openai_compatible, base_url: 'http://x', location: l": "only provider vertex takes project and location",
+	} {
+		_, err := config.Parse([]byte(entity(fields)))
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v, want %q", fields, err, want)
+		}
+	}
+}
+
 func TestGeminiEmbeddings(t *testing.T) {
 	fake, srv := startGemini(t, "gemini-up")
 	embed := func(endpoint string, req *inferencev1.EmbeddingsRequest) *inferencev1.EmbeddingsResponse {

@@ -66,7 +66,68 @@ const (
 	// location, name the Vertex AI location; the api_key (an OAuth access
 	// token) is sent as a bearer token.
 	ProviderVertex = "vertex"
+	// ProviderAzureOpenAI is Azure OpenAI: base_url is the resource
+	// endpoint (https://NAME.openai.azure.com); azure names the deployment,
+	// api-version and how api_key is sent (see AzureOptions). Same wire as
+	// OpenAI, so OpenAI clients are passed through.
+	ProviderAzureOpenAI = "azure_openai"
+	// ProviderBedrock is Amazon Bedrock's Converse API: requests are SigV4
+	// signed with the credentials of bedrock (see BedrockOptions), or carry
+	// api_key as a Bedrock API key (bearer token); model is a model or
+	// inference profile id; base_url defaults to the region's
+	// bedrock-runtime endpoint.
+	ProviderBedrock = "bedrock"
+	// ProviderCohere is Cohere's chat v2 API: base_url defaults to
+	// CohereBaseURL (the adapter appends /v2/chat), api_key is sent as a
+	// bearer token.
+	ProviderCohere = "cohere"
 )
+
+// CohereBaseURL is the base_url of a cohere served entity that names none.
+const CohereBaseURL = "https://api.cohere.com"
+
+// AzureAPIVersion is the api-version an azure_openai served entity uses
+// when it names none (the latest GA version of the deployments API).
+const AzureAPIVersion = "2024-10-21"
+
+// AzureAPIVersionV1 as azure.api_version selects Azure's v1 API
+// (base_url/openai/v1/…, no api-version, the deployment named in the body).
+const AzureAPIVersionV1 = "v1"
+
+// Ways an azure_openai served entity sends its api_key (AzureOptions.Auth).
+const (
+	// AzureAuthAPIKey sends it as the api-key header (a resource key), the default.
+	AzureAuthAPIKey = "api_key"
+	// AzureAuthEntra sends it as a bearer token: a Microsoft Entra ID access
+	// token, kept fresh in the env variable or file by whatever issues it.
+	AzureAuthEntra = "entra"
+)
+
+// AzureOptions locate an azure_openai served entity's deployment.
+type AzureOptions struct {
+	// Deployment is the deployment name; default: the served entity's model.
+	Deployment string `yaml:"deployment"`
+	// APIVersion is the api-version query parameter (default
+	// AzureAPIVersion), or AzureAPIVersionV1 for the v1 API.
+	APIVersion string `yaml:"api_version"`
+	// Auth is AzureAuthAPIKey (default) or AzureAuthEntra.
+	Auth string `yaml:"auth"`
+}
+
+// BedrockOptions are an Amazon Bedrock served entity's AWS settings. The
+// credentials are references, resolved at call time like api_key, so
+// rotated (or STS-refreshed) keys are picked up without a restart.
+type BedrockOptions struct {
+	// Region is the AWS region (us-east-1…): it names the endpoint and is
+	// part of the signature. Required.
+	Region string `yaml:"region"`
+	// AccessKeyID and SecretAccessKey sign requests (SigV4); give both, or
+	// neither and an api_key (a Bedrock API key) instead.
+	AccessKeyID     *SecretRef `yaml:"access_key_id"`
+	SecretAccessKey *SecretRef `yaml:"secret_access_key"`
+	// SessionToken is the session token of temporary credentials; optional.
+	SessionToken *SecretRef `yaml:"session_token"`
+}
 
 // AnthropicBaseURL is the base_url of an anthropic served entity that names none.
 const AnthropicBaseURL = "https://api.anthropic.com"
@@ -95,8 +156,8 @@ type ServedEntity struct {
 	APIKey            *SecretRef        `yaml:"api_key"`
 	Headers           map[string]string `yaml:"headers"`
 	Timeout           Duration          `yaml:"timeout"`
-	// API picks the wire API of an openai or openai_compatible provider:
-	// APIChat (default when empty) or APIResponses.
+	// API picks the wire API of an openai, openai_compatible or
+	// azure_openai provider: APIChat (default when empty) or APIResponses.
 	API string `yaml:"api"`
 	// Project and Location name the Google Cloud project and Vertex AI
 	// location (us-central1, global…) of a vertex provider without a
@@ -104,6 +165,10 @@ type ServedEntity struct {
 	Project  string       `yaml:"project"`
 	Location string       `yaml:"location"`
 	Fake     *FakeOptions `yaml:"fake"`
+	// Azure tunes an azure_openai provider (optional).
+	Azure *AzureOptions `yaml:"azure"`
+	// Bedrock holds a bedrock provider's region and AWS credentials.
+	Bedrock *BedrockOptions `yaml:"bedrock"`
 }
 
 // FakeOptions tune the built-in deterministic fake provider.

@@ -149,16 +149,30 @@ func (v *validator) endpoint(at string, ep *Endpoint, seen, principals, groups m
 			if strings.Trim(se.Location, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
 				v.addf("%s.location: %q is not a Vertex AI location name", sat, se.Location)
 			}
+		case ProviderAzureOpenAI:
+			v.azure(sat, se)
+		case ProviderBedrock:
+			v.bedrock(sat, se)
+		case ProviderCohere:
+			if se.BaseURL != "" {
+				v.httpURL(sat+".base_url", se.BaseURL)
+			}
 		case "":
 			v.addf("%s.provider: required", sat)
 		default:
-			v.addf("%s.provider: unknown provider %q (known: fake, openai, openai_compatible, anthropic, gemini, vertex)", sat, se.Provider)
+			v.addf("%s.provider: unknown provider %q (known: fake, openai, openai_compatible, anthropic, gemini, vertex, azure_openai, bedrock, cohere)", sat, se.Provider)
+		}
+		if se.Azure != nil && se.Provider != ProviderAzureOpenAI {
+			v.addf("%s.azure: only provider azure_openai takes azure options", sat)
+		}
+		if se.Bedrock != nil && se.Provider != ProviderBedrock {
+			v.addf("%s.bedrock: only provider bedrock takes bedrock options", sat)
 		}
 		if (se.Project != "" || se.Location != "") && se.Provider != ProviderVertex {
 			v.addf("%s: only provider vertex takes project and location", sat)
 		}
-		if se.API != "" && se.Provider != ProviderOpenAI && se.Provider != ProviderOpenAICompatible {
-			v.addf("%s.api: only providers openai and openai_compatible choose an api", sat)
+		if se.API != "" && se.Provider != ProviderOpenAI && se.Provider != ProviderOpenAICompatible && se.Provider != ProviderAzureOpenAI {
+			v.addf("%s.api: only providers openai, openai_compatible and azure_openai choose an api", sat)
 		}
 		if k := se.APIKey; k != nil && (k.Env == "") == (k.File == "") {
 			v.addf("%s.api_key: give exactly one of env or file (secrets are never written in the config itself)", sat)

@@ -10,6 +10,7 @@
 package telemetryv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -24,6 +25,279 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// QueryUsageRequest selects a time range and the grouping.
+type QueryUsageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// StartTimeUnixMs is the inclusive start of the range.
+	StartTimeUnixMs int64 `protobuf:"varint,1,opt,name=start_time_unix_ms,json=startTimeUnixMs,proto3" json:"start_time_unix_ms,omitempty"`
+	// EndTimeUnixMs is the exclusive end of the range; 0 means now.
+	EndTimeUnixMs int64 `protobuf:"varint,2,opt,name=end_time_unix_ms,json=endTimeUnixMs,proto3" json:"end_time_unix_ms,omitempty"`
+	// GroupBy lists the dimensions (endpoint, requester, group, model, provider, client_kind, status).
+	GroupBy       []string `protobuf:"bytes,3,rep,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryUsageRequest) Reset() {
+	*x = QueryUsageRequest{}
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryUsageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryUsageRequest) ProtoMessage() {}
+
+func (x *QueryUsageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryUsageRequest.ProtoReflect.Descriptor instead.
+func (*QueryUsageRequest) Descriptor() ([]byte, []int) {
+	return file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *QueryUsageRequest) GetStartTimeUnixMs() int64 {
+	if x != nil {
+		return x.StartTimeUnixMs
+	}
+	return 0
+}
+
+func (x *QueryUsageRequest) GetEndTimeUnixMs() int64 {
+	if x != nil {
+		return x.EndTimeUnixMs
+	}
+	return 0
+}
+
+func (x *QueryUsageRequest) GetGroupBy() []string {
+	if x != nil {
+		return x.GroupBy
+	}
+	return nil
+}
+
+// QueryUsageResponse holds one row per group.
+type QueryUsageResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Rows, ordered by the grouping dimensions.
+	Rows          []*UsageAggregate `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueryUsageResponse) Reset() {
+	*x = QueryUsageResponse{}
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueryUsageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueryUsageResponse) ProtoMessage() {}
+
+func (x *QueryUsageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueryUsageResponse.ProtoReflect.Descriptor instead.
+func (*QueryUsageResponse) Descriptor() ([]byte, []int) {
+	return file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *QueryUsageResponse) GetRows() []*UsageAggregate {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+// UsageAggregate is the usage of one group; dimensions not grouped by are empty.
+type UsageAggregate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// EndpointName when grouped by endpoint.
+	EndpointName string `protobuf:"bytes,1,opt,name=endpoint_name,json=endpointName,proto3" json:"endpoint_name,omitempty"`
+	// Requester when grouped by requester.
+	Requester string `protobuf:"bytes,2,opt,name=requester,proto3" json:"requester,omitempty"`
+	// Group when grouped by group.
+	Group string `protobuf:"bytes,3,opt,name=group,proto3" json:"group,omitempty"`
+	// Model when grouped by model.
+	Model string `protobuf:"bytes,4,opt,name=model,proto3" json:"model,omitempty"`
+	// Provider when grouped by provider.
+	Provider string `protobuf:"bytes,5,opt,name=provider,proto3" json:"provider,omitempty"`
+	// ClientKind when grouped by client_kind.
+	ClientKind string `protobuf:"bytes,6,opt,name=client_kind,json=clientKind,proto3" json:"client_kind,omitempty"`
+	// StatusCode when grouped by status.
+	StatusCode int32 `protobuf:"varint,7,opt,name=status_code,json=statusCode,proto3" json:"status_code,omitempty"`
+	// Requests counts requests.
+	Requests int64 `protobuf:"varint,8,opt,name=requests,proto3" json:"requests,omitempty"`
+	// Errors counts requests answered with status 400 or more.
+	Errors int64 `protobuf:"varint,9,opt,name=errors,proto3" json:"errors,omitempty"`
+	// InputTokens sums input tokens.
+	InputTokens int64 `protobuf:"varint,10,opt,name=input_tokens,json=inputTokens,proto3" json:"input_tokens,omitempty"`
+	// OutputTokens sums output tokens.
+	OutputTokens int64 `protobuf:"varint,11,opt,name=output_tokens,json=outputTokens,proto3" json:"output_tokens,omitempty"`
+	// LatencyP50Ms is the median latency in milliseconds.
+	LatencyP50Ms float64 `protobuf:"fixed64,12,opt,name=latency_p50_ms,json=latencyP50Ms,proto3" json:"latency_p50_ms,omitempty"`
+	// LatencyP95Ms is the 95th percentile latency in milliseconds.
+	LatencyP95Ms float64 `protobuf:"fixed64,13,opt,name=latency_p95_ms,json=latencyP95Ms,proto3" json:"latency_p95_ms,omitempty"`
+	// LatencyP99Ms is the 99th percentile latency in milliseconds.
+	LatencyP99Ms  float64 `protobuf:"fixed64,14,opt,name=latency_p99_ms,json=latencyP99Ms,proto3" json:"latency_p99_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UsageAggregate) Reset() {
+	*x = UsageAggregate{}
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UsageAggregate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UsageAggregate) ProtoMessage() {}
+
+func (x *UsageAggregate) ProtoReflect() protoreflect.Message {
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UsageAggregate.ProtoReflect.Descriptor instead.
+func (*UsageAggregate) Descriptor() ([]byte, []int) {
+	return file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *UsageAggregate) GetEndpointName() string {
+	if x != nil {
+		return x.EndpointName
+	}
+	return ""
+}
+
+func (x *UsageAggregate) GetRequester() string {
+	if x != nil {
+		return x.Requester
+	}
+	return ""
+}
+
+func (x *UsageAggregate) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *UsageAggregate) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *UsageAggregate) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *UsageAggregate) GetClientKind() string {
+	if x != nil {
+		return x.ClientKind
+	}
+	return ""
+}
+
+func (x *UsageAggregate) GetStatusCode() int32 {
+	if x != nil {
+		return x.StatusCode
+	}
+	return 0
+}
+
+func (x *UsageAggregate) GetRequests() int64 {
+	if x != nil {
+		return x.Requests
+	}
+	return 0
+}
+
+func (x *UsageAggregate) GetErrors() int64 {
+	if x != nil {
+		return x.Errors
+	}
+	return 0
+}
+
+func (x *UsageAggregate) GetInputTokens() int64 {
+	if x != nil {
+		return x.InputTokens
+	}
+	return 0
+}
+
+func (x *UsageAggregate) GetOutputTokens() int64 {
+	if x != nil {
+		return x.OutputTokens
+	}
+	return 0
+}
+
+func (x *UsageAggregate) GetLatencyP50Ms() float64 {
+	if x != nil {
+		return x.LatencyP50Ms
+	}
+	return 0
+}
+
+func (x *UsageAggregate) GetLatencyP95Ms() float64 {
+	if x != nil {
+		return x.LatencyP95Ms
+	}
+	return 0
+}
+
+func (x *UsageAggregate) GetLatencyP99Ms() float64 {
+	if x != nil {
+		return x.LatencyP99Ms
+	}
+	return 0
+}
+
 // IngestRequest carries one batch.
 type IngestRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -37,7 +311,7 @@ type IngestRequest struct {
 
 func (x *IngestRequest) Reset() {
 	*x = IngestRequest{}
-	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[0]
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -49,7 +323,7 @@ func (x *IngestRequest) String() string {
 func (*IngestRequest) ProtoMessage() {}
 
 func (x *IngestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[0]
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -62,7 +336,7 @@ func (x *IngestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IngestRequest.ProtoReflect.Descriptor instead.
 func (*IngestRequest) Descriptor() ([]byte, []int) {
-	return file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP(), []int{0}
+	return file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *IngestRequest) GetEvents() []*UsageEvent {
@@ -90,7 +364,7 @@ type IngestResponse struct {
 
 func (x *IngestResponse) Reset() {
 	*x = IngestResponse{}
-	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[1]
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -102,7 +376,7 @@ func (x *IngestResponse) String() string {
 func (*IngestResponse) ProtoMessage() {}
 
 func (x *IngestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[1]
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -115,7 +389,7 @@ func (x *IngestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IngestResponse.ProtoReflect.Descriptor instead.
 func (*IngestResponse) Descriptor() ([]byte, []int) {
-	return file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP(), []int{1}
+	return file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *IngestResponse) GetAccepted() int64 {
@@ -201,7 +475,7 @@ type UsageEvent struct {
 
 func (x *UsageEvent) Reset() {
 	*x = UsageEvent{}
-	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[2]
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -213,7 +487,7 @@ func (x *UsageEvent) String() string {
 func (*UsageEvent) ProtoMessage() {}
 
 func (x *UsageEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[2]
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -226,7 +500,7 @@ func (x *UsageEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UsageEvent.ProtoReflect.Descriptor instead.
 func (*UsageEvent) Descriptor() ([]byte, []int) {
-	return file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP(), []int{2}
+	return file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UsageEvent) GetDatabricksRequestId() string {
@@ -481,7 +755,7 @@ type InferencePayload struct {
 
 func (x *InferencePayload) Reset() {
 	*x = InferencePayload{}
-	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[3]
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -493,7 +767,7 @@ func (x *InferencePayload) String() string {
 func (*InferencePayload) ProtoMessage() {}
 
 func (x *InferencePayload) ProtoReflect() protoreflect.Message {
-	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[3]
+	mi := &file_tollgate_telemetry_v1_telemetry_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -506,7 +780,7 @@ func (x *InferencePayload) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InferencePayload.ProtoReflect.Descriptor instead.
 func (*InferencePayload) Descriptor() ([]byte, []int) {
-	return file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP(), []int{3}
+	return file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *InferencePayload) GetRequest() []byte {
@@ -555,7 +829,31 @@ var File_tollgate_telemetry_v1_telemetry_proto protoreflect.FileDescriptor
 
 const file_tollgate_telemetry_v1_telemetry_proto_rawDesc = "" +
 	"\n" +
-	"%tollgate/telemetry/v1/telemetry.proto\x12\x15tollgate.telemetry.v1\"b\n" +
+	"%tollgate/telemetry/v1/telemetry.proto\x12\x15tollgate.telemetry.v1\x1a\x1cgoogle/api/annotations.proto\"\x84\x01\n" +
+	"\x11QueryUsageRequest\x12+\n" +
+	"\x12start_time_unix_ms\x18\x01 \x01(\x03R\x0fstartTimeUnixMs\x12'\n" +
+	"\x10end_time_unix_ms\x18\x02 \x01(\x03R\rendTimeUnixMs\x12\x19\n" +
+	"\bgroup_by\x18\x03 \x03(\tR\agroupBy\"O\n" +
+	"\x12QueryUsageResponse\x129\n" +
+	"\x04rows\x18\x01 \x03(\v2%.tollgate.telemetry.v1.UsageAggregateR\x04rows\"\xcb\x03\n" +
+	"\x0eUsageAggregate\x12#\n" +
+	"\rendpoint_name\x18\x01 \x01(\tR\fendpointName\x12\x1c\n" +
+	"\trequester\x18\x02 \x01(\tR\trequester\x12\x14\n" +
+	"\x05group\x18\x03 \x01(\tR\x05group\x12\x14\n" +
+	"\x05model\x18\x04 \x01(\tR\x05model\x12\x1a\n" +
+	"\bprovider\x18\x05 \x01(\tR\bprovider\x12\x1f\n" +
+	"\vclient_kind\x18\x06 \x01(\tR\n" +
+	"clientKind\x12\x1f\n" +
+	"\vstatus_code\x18\a \x01(\x05R\n" +
+	"statusCode\x12\x1a\n" +
+	"\brequests\x18\b \x01(\x03R\brequests\x12\x16\n" +
+	"\x06errors\x18\t \x01(\x03R\x06errors\x12!\n" +
+	"\finput_tokens\x18\n" +
+	" \x01(\x03R\vinputTokens\x12#\n" +
+	"\routput_tokens\x18\v \x01(\x03R\foutputTokens\x12$\n" +
+	"\x0elatency_p50_ms\x18\f \x01(\x01R\flatencyP50Ms\x12$\n" +
+	"\x0elatency_p95_ms\x18\r \x01(\x01R\flatencyP95Ms\x12$\n" +
+	"\x0elatency_p99_ms\x18\x0e \x01(\x01R\flatencyP99Ms\"b\n" +
 	"\rIngestRequest\x129\n" +
 	"\x06events\x18\x01 \x03(\v2!.tollgate.telemetry.v1.UsageEventR\x06events\x12\x16\n" +
 	"\x06sender\x18\x02 \x01(\tR\x06sender\",\n" +
@@ -612,9 +910,11 @@ const file_tollgate_telemetry_v1_telemetry_proto_rawDesc = "" +
 	"\x11sampling_fraction\x18\x03 \x01(\x01R\x10samplingFraction\x12.\n" +
 	"\x13logging_error_codes\x18\x04 \x03(\tR\x11loggingErrorCodes\x12*\n" +
 	"\x11table_name_prefix\x18\x05 \x01(\tR\x0ftableNamePrefix\x122\n" +
-	"\x15execution_duration_ms\x18\x06 \x01(\x03R\x13executionDurationMs2k\n" +
+	"\x15execution_duration_ms\x18\x06 \x01(\x03R\x13executionDurationMs2\xf0\x01\n" +
 	"\x10TelemetryService\x12W\n" +
-	"\x06Ingest\x12$.tollgate.telemetry.v1.IngestRequest\x1a%.tollgate.telemetry.v1.IngestResponse(\x01BGZEgithub.com/tollgate/tollgate/gen/go/tollgate/telemetry/v1;telemetryv1b\x06proto3"
+	"\x06Ingest\x12$.tollgate.telemetry.v1.IngestRequest\x1a%.tollgate.telemetry.v1.IngestResponse(\x01\x12\x82\x01\n" +
+	"\n" +
+	"QueryUsage\x12(.tollgate.telemetry.v1.QueryUsageRequest\x1a).tollgate.telemetry.v1.QueryUsageResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/api/2.0/tollgate/usageBGZEgithub.com/tollgate/tollgate/gen/go/tollgate/telemetry/v1;telemetryv1b\x06proto3"
 
 var (
 	file_tollgate_telemetry_v1_telemetry_proto_rawDescOnce sync.Once
@@ -628,25 +928,31 @@ func file_tollgate_telemetry_v1_telemetry_proto_rawDescGZIP() []byte {
 	return file_tollgate_telemetry_v1_telemetry_proto_rawDescData
 }
 
-var file_tollgate_telemetry_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_tollgate_telemetry_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_tollgate_telemetry_v1_telemetry_proto_goTypes = []any{
-	(*IngestRequest)(nil),    // 0: tollgate.telemetry.v1.IngestRequest
-	(*IngestResponse)(nil),   // 1: tollgate.telemetry.v1.IngestResponse
-	(*UsageEvent)(nil),       // 2: tollgate.telemetry.v1.UsageEvent
-	(*InferencePayload)(nil), // 3: tollgate.telemetry.v1.InferencePayload
-	nil,                      // 4: tollgate.telemetry.v1.UsageEvent.UsageContextEntry
+	(*QueryUsageRequest)(nil),  // 0: tollgate.telemetry.v1.QueryUsageRequest
+	(*QueryUsageResponse)(nil), // 1: tollgate.telemetry.v1.QueryUsageResponse
+	(*UsageAggregate)(nil),     // 2: tollgate.telemetry.v1.UsageAggregate
+	(*IngestRequest)(nil),      // 3: tollgate.telemetry.v1.IngestRequest
+	(*IngestResponse)(nil),     // 4: tollgate.telemetry.v1.IngestResponse
+	(*UsageEvent)(nil),         // 5: tollgate.telemetry.v1.UsageEvent
+	(*InferencePayload)(nil),   // 6: tollgate.telemetry.v1.InferencePayload
+	nil,                        // 7: tollgate.telemetry.v1.UsageEvent.UsageContextEntry
 }
 var file_tollgate_telemetry_v1_telemetry_proto_depIdxs = []int32{
-	2, // 0: tollgate.telemetry.v1.IngestRequest.events:type_name -> tollgate.telemetry.v1.UsageEvent
-	4, // 1: tollgate.telemetry.v1.UsageEvent.usage_context:type_name -> tollgate.telemetry.v1.UsageEvent.UsageContextEntry
-	3, // 2: tollgate.telemetry.v1.UsageEvent.payload:type_name -> tollgate.telemetry.v1.InferencePayload
-	0, // 3: tollgate.telemetry.v1.TelemetryService.Ingest:input_type -> tollgate.telemetry.v1.IngestRequest
-	1, // 4: tollgate.telemetry.v1.TelemetryService.Ingest:output_type -> tollgate.telemetry.v1.IngestResponse
-	4, // [4:5] is the sub-list for method output_type
-	3, // [3:4] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	2, // 0: tollgate.telemetry.v1.QueryUsageResponse.rows:type_name -> tollgate.telemetry.v1.UsageAggregate
+	5, // 1: tollgate.telemetry.v1.IngestRequest.events:type_name -> tollgate.telemetry.v1.UsageEvent
+	7, // 2: tollgate.telemetry.v1.UsageEvent.usage_context:type_name -> tollgate.telemetry.v1.UsageEvent.UsageContextEntry
+	6, // 3: tollgate.telemetry.v1.UsageEvent.payload:type_name -> tollgate.telemetry.v1.InferencePayload
+	3, // 4: tollgate.telemetry.v1.TelemetryService.Ingest:input_type -> tollgate.telemetry.v1.IngestRequest
+	0, // 5: tollgate.telemetry.v1.TelemetryService.QueryUsage:input_type -> tollgate.telemetry.v1.QueryUsageRequest
+	4, // 6: tollgate.telemetry.v1.TelemetryService.Ingest:output_type -> tollgate.telemetry.v1.IngestResponse
+	1, // 7: tollgate.telemetry.v1.TelemetryService.QueryUsage:output_type -> tollgate.telemetry.v1.QueryUsageResponse
+	6, // [6:8] is the sub-list for method output_type
+	4, // [4:6] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_telemetry_v1_telemetry_proto_init() }
@@ -660,7 +966,7 @@ func file_tollgate_telemetry_v1_telemetry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tollgate_telemetry_v1_telemetry_proto_rawDesc), len(file_tollgate_telemetry_v1_telemetry_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,7 +22,8 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TelemetryService_Ingest_FullMethodName = "/tollgate.telemetry.v1.TelemetryService/Ingest"
+	TelemetryService_Ingest_FullMethodName     = "/tollgate.telemetry.v1.TelemetryService/Ingest"
+	TelemetryService_QueryUsage_FullMethodName = "/tollgate.telemetry.v1.TelemetryService/QueryUsage"
 )
 
 // TelemetryServiceClient is the client API for TelemetryService service.
@@ -36,6 +37,10 @@ type TelemetryServiceClient interface {
 	// sends the same events again; events carry their request id, so a repeat
 	// is recognised and stored once.
 	Ingest(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[IngestRequest, IngestResponse], error)
+	// QueryUsage aggregates usage over a time range from the hot store,
+	// grouped by any of endpoint, requester, group, model, provider,
+	// client_kind and status. Callers see the endpoints they may manage.
+	QueryUsage(ctx context.Context, in *QueryUsageRequest, opts ...grpc.CallOption) (*QueryUsageResponse, error)
 }
 
 type telemetryServiceClient struct {
@@ -59,6 +64,16 @@ func (c *telemetryServiceClient) Ingest(ctx context.Context, opts ...grpc.CallOp
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TelemetryService_IngestClient = grpc.ClientStreamingClient[IngestRequest, IngestResponse]
 
+func (c *telemetryServiceClient) QueryUsage(ctx context.Context, in *QueryUsageRequest, opts ...grpc.CallOption) (*QueryUsageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueryUsageResponse)
+	err := c.cc.Invoke(ctx, TelemetryService_QueryUsage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TelemetryServiceServer is the server API for TelemetryService service.
 // All implementations must embed UnimplementedTelemetryServiceServer
 // for forward compatibility.
@@ -70,6 +85,10 @@ type TelemetryServiceServer interface {
 	// sends the same events again; events carry their request id, so a repeat
 	// is recognised and stored once.
 	Ingest(grpc.ClientStreamingServer[IngestRequest, IngestResponse]) error
+	// QueryUsage aggregates usage over a time range from the hot store,
+	// grouped by any of endpoint, requester, group, model, provider,
+	// client_kind and status. Callers see the endpoints they may manage.
+	QueryUsage(context.Context, *QueryUsageRequest) (*QueryUsageResponse, error)
 	mustEmbedUnimplementedTelemetryServiceServer()
 }
 
@@ -82,6 +101,9 @@ type UnimplementedTelemetryServiceServer struct{}
 
 func (UnimplementedTelemetryServiceServer) Ingest(grpc.ClientStreamingServer[IngestRequest, IngestResponse]) error {
 	return status.Error(codes.Unimplemented, "method Ingest not implemented")
+}
+func (UnimplementedTelemetryServiceServer) QueryUsage(context.Context, *QueryUsageRequest) (*QueryUsageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method QueryUsage not implemented")
 }
 func (UnimplementedTelemetryServiceServer) mustEmbedUnimplementedTelemetryServiceServer() {}
 func (UnimplementedTelemetryServiceServer) testEmbeddedByValue()                          {}
@@ -111,13 +133,36 @@ func _TelemetryService_Ingest_Handler(srv interface{}, stream grpc.ServerStream)
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TelemetryService_IngestServer = grpc.ClientStreamingServer[IngestRequest, IngestResponse]
 
+func _TelemetryService_QueryUsage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryUsageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TelemetryServiceServer).QueryUsage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TelemetryService_QueryUsage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TelemetryServiceServer).QueryUsage(ctx, req.(*QueryUsageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TelemetryService_ServiceDesc is the grpc.ServiceDesc for TelemetryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var TelemetryService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "tollgate.telemetry.v1.TelemetryService",
 	HandlerType: (*TelemetryServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "QueryUsage",
+			Handler:    _TelemetryService_QueryUsage_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Ingest",
