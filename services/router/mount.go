@@ -23,6 +23,7 @@ func Mount(ctx context.Context, env *serve.Env, deps Deps, httpAddr string) (*Se
 		Ready:        svc.Ready,
 		Log:          deps.Log,
 		Conn:         []inproc.Option{inproc.WithInterceptors(env.Intercept.Unary, env.Intercept.Stream)},
+		Telemetry:    deps.Telemetry,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("router: build facade: %w", err)

@@ -105,6 +105,6 @@ func Wire(ctx context.Context, env *serve.Env, c Clients, holder string) (Deps, 
 	})
 	return Deps{
 		Config: env.Config, Policy: decider, Limiter: limiter, Adapter: c.Adapter,
-		Usage: usage, Log: env.Log, Registry: env.Registry, Gatherer: env.Registry,
+		Usage: usage, Log: env.Log, Registry: env.Registry, Gatherer: env.Registry, Telemetry: c.Telemetry,
 	}, nil
 }

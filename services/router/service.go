@@ -49,6 +49,8 @@ type Deps struct {
 	Registry prometheus.Registerer
 	// Gatherer serves GET /api/2.0/serving-endpoints/{name}/metrics.
 	Gatherer prometheus.Gatherer
+	// Telemetry, when set, puts the usage query API on the router's front door.
+	Telemetry telemetryv1.TelemetryServiceClient
 }
 
 // Service implements routerv1.RouterServiceServer.

@@ -8,6 +8,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/tollgate/tollgate/gen v0.0.0-00010101000000-000000000000
+	github.com/tollgate/tollgate/services/authz v0.0.0-00010101000000-000000000000
 	github.com/tollgate/tollgate/services/kit v0.0.0-00010101000000-000000000000
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
@@ -59,5 +60,6 @@ require (
 
 replace (
 	github.com/tollgate/tollgate/gen => ../../gen
+	github.com/tollgate/tollgate/services/authz => ../authz
 	github.com/tollgate/tollgate/services/kit => ../kit
 )

@@ -89,6 +89,9 @@ func startClickHouse(life *serve.Lifecycle, srv *Server, opts PipelineOptions, l
 		_ = store.Close()
 		return fmt.Errorf("telemetry: clickhouse loader: %w", err)
 	}
+	if opts.Config != nil {
+		srv.EnableUsageQueries(store, opts.Config)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	life.OnStop("clickhouse-store", func(context.Context) error { return store.Close() })
 	life.Go("clickhouse-loader", func() error { return loader.Run(ctx) })

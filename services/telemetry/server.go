@@ -18,6 +18,7 @@ import (
 
 // Server implements telemetryv1.TelemetryServiceServer.
 type Server struct {
+	queries *usageQueries // nil until EnableUsageQueries
 	telemetryv1.UnimplementedTelemetryServiceServer
 
 	spool   *Spool

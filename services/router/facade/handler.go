@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	routerv1 "github.com/tollgate/tollgate/gen/go/tollgate/router/v1"
+	telemetryv1 "github.com/tollgate/tollgate/gen/go/tollgate/telemetry/v1"
 	"github.com/tollgate/tollgate/services/kit/errs"
 	"github.com/tollgate/tollgate/services/kit/inproc"
 	"github.com/tollgate/tollgate/services/router/httperr"
@@ -48,6 +49,8 @@ type Options struct {
 	Log   *slog.Logger
 	// Conn options for the in-process connection (the interceptors the network server runs).
 	Conn []inproc.Option
+	// Telemetry, when set, serves the usage query API (telemetry.v1) on the same front door.
+	Telemetry telemetryv1.TelemetryServiceClient
 }
 
 // Handler is the facade's http.Handler.
@@ -63,7 +66,7 @@ type Handler struct {
 // invokes the same implementation directly: no socket, no serialization.
 func New(ctx context.Context, router routerv1.RouterServiceServer, opts Options) (*Handler, error) {
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, rawBodyMarshaler{}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, newRawBodyMarshaler()),
 		runtime.WithIncomingHeaderMatcher(func(key string) (string, bool) {
 			if forwardedHeaders[key] {
 				return strings.ToLower(key), true
@@ -81,11 +84,16 @@ func New(ctx context.Context, router routerv1.RouterServiceServer, opts Options)
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithForwardResponseRewriter(unwrapBody),
 		runtime.WithForwardResponseOption(applyStatus),
-		runtime.SetQueryParameterParser(ignoreQuery{}),
+		runtime.SetQueryParameterParser(rawBodyQuery{}),
 	)
 	conn := inproc.New(&routerv1.RouterService_ServiceDesc, router, opts.Conn...)
 	if err := routerv1.RegisterRouterServiceHandlerClient(ctx, mux, routerv1.NewRouterServiceClient(conn)); err != nil {
 		return nil, err
+	}
+	if opts.Telemetry != nil {
+		if err := telemetryv1.RegisterTelemetryServiceHandlerClient(ctx, mux, opts.Telemetry); err != nil {
+			return nil, err
+		}
 	}
 	return &Handler{mux: mux, opts: opts}, nil
 }
@@ -203,8 +211,16 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	_, _ = w.Write(body)
 }
 
-// ignoreQuery skips grpc-gateway's query-to-field mapping: our request
-// messages carry raw bodies, and the router reads the query from metadata.
-type ignoreQuery struct{}
+// rawBodyQuery skips grpc-gateway's query-to-field mapping for raw-body
+// requests (the router reads their query from metadata, and a Gemini ?key=
+// must not be parsed into a message) and applies it to typed requests (the
+// usage query API's filters).
+type rawBodyQuery struct{}
 
-func (ignoreQuery) Parse(proto.Message, url.Values, *utilities.DoubleArray) error { return nil }
+func (rawBodyQuery) Parse(msg proto.Message, values url.Values, filter *utilities.DoubleArray) error {
+	if fd := msg.ProtoReflect().Descriptor().Fields().ByName("body"); fd != nil && fd.Message() != nil &&
+		fd.Message().FullName() == "google.api.HttpBody" {
+		return nil
+	}
+	return (&runtime.DefaultQueryParser{}).Parse(msg, values, filter)
+}

@@ -13,14 +13,21 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tollgate/tollgate/services/kit/errs"
 )
 
-// rawBodyMarshaler moves HttpBody payloads in and out untouched. Anything
-// else (only gateway-internal values reach it) falls back to protojson.
+// rawBodyMarshaler moves HttpBody payloads in and out untouched. Typed
+// messages (the usage query API) fall back to protojson with the proto's
+// snake_case field names.
 type rawBodyMarshaler struct{ fallback runtime.JSONPb }
+
+func newRawBodyMarshaler() rawBodyMarshaler {
+	return rawBodyMarshaler{fallback: runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
+	}}
+}
 
 var _ runtime.Marshaler = rawBodyMarshaler{}
 
@@ -40,9 +47,6 @@ func (m rawBodyMarshaler) Delimiter() []byte { return nil }
 func (m rawBodyMarshaler) Marshal(v any) ([]byte, error) {
 	if b, ok := v.(*httpbody.HttpBody); ok {
 		return b.GetData(), nil
-	}
-	if pm, ok := v.(proto.Message); ok {
-		return protojson.Marshal(pm)
 	}
 	return m.fallback.Marshal(v)
 }

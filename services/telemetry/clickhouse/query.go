@@ -64,7 +64,10 @@ type UsageRow struct {
 // by the given dimensions (GroupBy* constants; none: one total row) and
 // ordered by them. request_time has one-second resolution, so the bounds
 // are truncated to whole seconds.
-func (s *Store) QueryUsage(ctx context.Context, from, to time.Time, groupBy []string) ([]UsageRow, error) {
+//
+// With endpoints given, only those endpoints' requests count (callers see the
+// endpoints they may manage); no endpoints means all of them.
+func (s *Store) QueryUsage(ctx context.Context, from, to time.Time, groupBy []string, endpoints ...string) ([]UsageRow, error) {
 	if to.Before(from) {
 		return nil, errs.Invalid("to", "the end of the range (%s) is before its start (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
@@ -86,6 +89,16 @@ func (s *Store) QueryUsage(ctx context.Context, from, to time.Time, groupBy []st
 		"sum(output_token_count) AS output_tokens, quantiles(0.5, 0.95, 0.99)(latency_ms) AS latency")
 	fmt.Fprintf(&q, " FROM %s WHERE request_time >= toDateTime(%d) AND request_time < toDateTime(%d)",
 		s.table(tableUsage), clampUnix(from), clampUnix(to))
+	if len(endpoints) > 0 {
+		q.WriteString(" AND endpoint_name IN (")
+		for i, e := range endpoints {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(quoteString(e))
+		}
+		q.WriteString(")")
+	}
 	if len(dims) > 0 {
 		aliases := make([]string, len(dims))
 		for i := range dims {
@@ -147,3 +160,18 @@ func (r *UsageRow) field(dim string) any {
 
 // clampUnix is t in Unix seconds within DateTime's range.
 func clampUnix(t time.Time) int64 { return min(max(t.Unix(), 0), 1<<32-1) }
+
+// quoteString renders s as a ClickHouse string literal.
+func quoteString(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch r {
+		case '\\', '\'':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
