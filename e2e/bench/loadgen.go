@@ -12,10 +12,11 @@ import (
 
 // Target is what every request of a run sends.
 type Target struct {
-	URL    string // full URL of POST …/v1/chat/completions
-	Token  string // bearer token
-	Body   []byte // request body (see ChatRequest)
-	Stream bool   // the body asks for SSE: validate as a stream
+	URL     string  // full URL of POST …/v1/chat/completions or …/v1/messages
+	Dialect Dialect // the client's: how Token is sent and responses validated
+	Token   string  // bearer token (OpenAI) or x-api-key (Anthropic)
+	Body    []byte  // request body (see Request)
+	Stream  bool    // the body asks for SSE: validate as a stream
 }
 
 // Load is the shape of a closed-loop run: Concurrency workers each send a
@@ -70,15 +71,7 @@ func Run(ctx context.Context, client *http.Client, t Target, l Load) *Result {
 	if every <= 0 {
 		every = 16
 	}
-	header := http.Header{
-		"Content-Type":  {"application/json"},
-		"Authorization": {"Bearer " + t.Token},
-	}
-	if t.Stream {
-		header.Set("Accept", "text/event-stream")
-	} else {
-		header.Set("Accept", "application/json")
-	}
+	header := requestHeader(t.Dialect, t.Token, t.Stream)
 	workers := make([]*worker, l.Concurrency)
 	start := time.Now()
 	deadline := start.Add(l.Duration)
@@ -169,12 +162,7 @@ func (w *worker) one(ctx context.Context, validate bool) error {
 	}
 	if validate {
 		w.validated++
-		if w.target.Stream {
-			err = ValidateStream(w.buf)
-		} else {
-			err = ValidateUnary(w.buf)
-		}
-		if err != nil {
+		if err := Validate(w.target.Dialect, w.target.Stream, w.buf); err != nil {
 			return fmt.Errorf("malformed 200: %w: %s", err, truncate(w.buf, 200))
 		}
 	} else if len(w.buf) == 0 {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -105,5 +106,69 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 		Load{Concurrency: 1, Duration: time.Hour})
 	if res.Requests != 0 || res.Failures != 0 {
 		t.Errorf("cancelled run made %d requests, %d failures", res.Requests, res.Failures)
+	}
+}
+
+// fakeAnthropic answers Messages like the fake upstream, refusing a request
+// without Anthropic's key and version headers.
+func fakeAnthropic(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		if r.Header.Get("X-Api-Key") != "tok" || r.Header.Get("Anthropic-Version") == "" || r.Header.Get("Authorization") != "" {
+			http.Error(w, `{"type":"error","error":{"type":"authentication_error","message":"no key"}}`, http.StatusUnauthorized)
+			return
+		}
+		var req struct {
+			Stream bool `json:"stream"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if !req.Stream {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"id":"m","type":"message","role":"assistant","content":[{"type":"text","text":"Hi"}],"stop_reason":"end_turn","usage":{"input_tokens":3,"output_tokens":8}}`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, evStart+evBlockStart)
+		w.(http.Flusher).Flush()
+		fmt.Fprint(w, evDelta+evBlockStop+evMsgDelta+evStop)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func TestRunSpeaksAnthropic(t *testing.T) {
+	for _, stream := range []bool{false, true} {
+		srv, served := fakeAnthropic(t)
+		res := Run(context.Background(), NewClient(2),
+			Target{URL: srv.URL, Dialect: DialectAnthropic, Token: "tok", Body: Request(DialectAnthropic, "claude", stream), Stream: stream},
+			Load{Concurrency: 2, Duration: 100 * time.Millisecond, ValidateEvery: 1})
+		if res.Requests == 0 || res.Failures != 0 || int64(res.Requests) != served.Load() || res.Validated != res.Requests {
+			t.Errorf("stream=%v: %d requests (server saw %d), %d failures %q, %d validated",
+				stream, res.Requests, served.Load(), res.Failures, res.FailureSamples, res.Validated)
+		}
+	}
+}
+
+func TestRunFailsAnOpenAIAnswerToAnAnthropicClient(t *testing.T) {
+	// This server answers any request in OpenAI's shapes, with a 200.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.Header.Get("Accept"), "event-stream") {
+			fmt.Fprint(w, sse(`{"object":"chat.completion.chunk","choices":[{"delta":{"content":"Hi"}}],"usage":{"total_tokens":3}}`, "[DONE]"))
+			return
+		}
+		fmt.Fprint(w, unaryReply)
+	}))
+	t.Cleanup(srv.Close)
+	for _, stream := range []bool{false, true} {
+		res := Run(context.Background(), NewClient(1),
+			Target{URL: srv.URL, Dialect: DialectAnthropic, Token: "tok", Body: Request(DialectAnthropic, "m", stream), Stream: stream},
+			Load{Concurrency: 1, Duration: 30 * time.Millisecond, ValidateEvery: 1})
+		if res.Requests == 0 || res.Failures != res.Requests || !strings.Contains(res.FailureSamples[0], "malformed 200") {
+			t.Errorf("stream=%v: %d of %d failed (%q), want all as malformed", stream, res.Failures, res.Requests, res.FailureSamples)
+		}
 	}
 }

@@ -15,9 +15,14 @@ type ProcessCPU struct {
 	CPU  time.Duration
 }
 
-// Row is one measured case: a topology, a mode and a concurrency.
+// Row is one measured case: a topology, a dialect case, a mode and a
+// concurrency.
 type Row struct {
-	Topology    string // direct, all-in-one, split-mesh
+	Topology string // direct, all-in-one, split-mesh
+	// Dialect names the case's client and upstream dialects: "openai" or
+	// "anthropic" for a passthrough (or a direct baseline), "X-to-Y" for a
+	// translation from client dialect X to upstream dialect Y.
+	Dialect     string
 	Mode        string // unary or stream
 	Concurrency int
 	Requests    int
@@ -25,8 +30,8 @@ type Row struct {
 	RPS         float64
 	Latency     Summary // to the last byte of the body
 	TTFB        Summary // to the first byte of the body
-	// AddedP50 is Latency.P50 minus the direct case's of the same mode and
-	// concurrency; valid when HasAdded.
+	// AddedP50 is Latency.P50 minus the direct case's of the upstream's
+	// dialect, mode and concurrency; valid when HasAdded.
 	AddedP50 time.Duration
 	HasAdded bool
 	// Gateway holds every gateway process's CPU; empty for direct.
@@ -67,20 +72,40 @@ func (r *Row) PerRequest(cpu time.Duration) time.Duration {
 	return cpu / time.Duration(r.Requests)
 }
 
+// label names the row's case in notes: topology, dialect, mode, concurrency.
+func (r *Row) label() string {
+	if r.Dialect == "" {
+		return fmt.Sprintf("%s %s c=%d", r.Topology, r.Mode, r.Concurrency)
+	}
+	return fmt.Sprintf("%s %s %s c=%d", r.Topology, r.Dialect, r.Mode, r.Concurrency)
+}
+
+// gatewayCPUPerRequest is the CPU every gateway process spent per request.
+func (r *Row) gatewayCPUPerRequest() time.Duration { return r.PerRequest(r.GatewayCPU()) }
+
+// Targets are what WriteReport checks the rows against.
+type Targets struct {
+	Goals  []Goal
+	Parity []Parity
+}
+
 // Goal is a topology's published target.
 type Goal struct {
-	Topology      string
+	Topology string
+	// Dialect limits the goal to the rows of one dialect case; empty means
+	// every row of the topology.
+	Dialect       string
 	MaxCPUPerReq  time.Duration // summed over its processes
 	MaxAddedP50C1 time.Duration // at concurrency 1, unary
 }
 
 // WriteReport renders rows as markdown: the main table, the per-process CPU
-// breakdown of multi-process topologies, how the rows compare with goals, and
-// notes including machine.
-func WriteReport(w io.Writer, rows []Row, goals []Goal, machine string) error {
+// breakdown of multi-process topologies, how the rows compare with the
+// targets, and notes including machine.
+func WriteReport(w io.Writer, rows []Row, targets Targets, machine string) error {
 	var b strings.Builder
-	b.WriteString("| topology | mode | conc | req/s | p50 ms | p99 ms | added p50 ms vs direct | TTFB p50 ms | TTFB p99 ms | gateway CPU µs/req | upstream CPU µs/req | load generator CPU µs/req | errors |\n")
-	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| topology | dialect | mode | conc | req/s | p50 ms | p99 ms | added p50 ms vs direct | TTFB p50 ms | TTFB p99 ms | gateway CPU µs/req | upstream CPU µs/req | load generator CPU µs/req | errors |\n")
+	b.WriteString("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for i := range rows {
 		r := &rows[i]
 		added, ttfb50, ttfb99, gw := "–", "–", "–", "–"
@@ -93,8 +118,8 @@ func WriteReport(w io.Writer, rows []Row, goals []Goal, machine string) error {
 		if len(r.Gateway) > 0 {
 			gw = fmt.Sprintf("%.0f", usec(r.PerRequest(r.GatewayCPU())))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %.0f | %.3f | %.3f | %s | %s | %s | %s | %.0f | %.0f | %s |\n",
-			r.Topology, r.Mode, r.Concurrency, r.RPS, msec(r.Latency.P50), msec(r.Latency.P99),
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f | %.3f | %.3f | %s | %s | %s | %s | %.0f | %.0f | %s |\n",
+			r.Topology, dialectCell(r), r.Mode, r.Concurrency, r.RPS, msec(r.Latency.P50), msec(r.Latency.P99),
 			added, ttfb50, ttfb99, gw, usec(r.PerRequest(r.Upstream)), usec(r.PerRequest(r.Client)), errorsCell(r))
 	}
 	breakdown := false
@@ -104,26 +129,26 @@ func WriteReport(w io.Writer, rows []Row, goals []Goal, machine string) error {
 			continue
 		}
 		if !breakdown {
-			b.WriteString("\nCPU µs/req by process:\n\n| topology | mode | conc | by process |\n|---|---|--:|---|\n")
+			b.WriteString("\nCPU µs/req by process:\n\n| topology | dialect | mode | conc | by process |\n|---|---|---|--:|---|\n")
 			breakdown = true
 		}
 		parts := make([]string, len(r.Gateway))
 		for j, p := range r.Gateway {
 			parts[j] = fmt.Sprintf("%s %.0f", p.Name, usec(r.PerRequest(p.CPU)))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %s |\n", r.Topology, r.Mode, r.Concurrency, strings.Join(parts, " · "))
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s |\n", r.Topology, dialectCell(r), r.Mode, r.Concurrency, strings.Join(parts, " · "))
 	}
 	var busy []string
 	for i := range rows {
 		if r := &rows[i]; r.OtherLoad() > busyElsewhere {
-			busy = append(busy, fmt.Sprintf("%s %s c=%d: %.0f%%", r.Topology, r.Mode, r.Concurrency, 100*r.OtherLoad()))
+			busy = append(busy, fmt.Sprintf("%s: %.0f%%", r.label(), 100*r.OtherLoad()))
 		}
 	}
 	if len(busy) > 0 {
 		fmt.Fprintf(&b, "\nWarning: other processes used more than %.0f%% of a core during: %s. Those figures are skewed; rerun on a quiet machine.\n",
 			100*busyElsewhere, strings.Join(busy, "; "))
 	}
-	if lines := goalLines(rows, goals); len(lines) > 0 {
+	if lines := append(goalLines(rows, targets.Goals), parityLines(rows, targets.Parity)...); len(lines) > 0 {
 		b.WriteString("\nTargets:\n\n")
 		for _, l := range lines {
 			b.WriteString("- " + l + "\n")
@@ -132,6 +157,13 @@ func WriteReport(w io.Writer, rows []Row, goals []Goal, machine string) error {
 	b.WriteString("\n" + machine + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func dialectCell(r *Row) string {
+	if r.Dialect == "" {
+		return "–"
+	}
+	return r.Dialect
 }
 
 func errorsCell(r *Row) string {
@@ -149,17 +181,21 @@ func goalLines(rows []Row, goals []Goal) []string {
 	for _, g := range goals {
 		var mine []*Row
 		for i := range rows {
-			if rows[i].Topology == g.Topology && len(rows[i].Gateway) > 0 {
+			if rows[i].Topology == g.Topology && (g.Dialect == "" || rows[i].Dialect == g.Dialect) && len(rows[i].Gateway) > 0 {
 				mine = append(mine, &rows[i])
 			}
 		}
 		if len(mine) == 0 {
 			continue
 		}
+		name := g.Topology
+		if g.Dialect != "" {
+			name += " " + g.Dialect
+		}
 		for _, r := range mine {
 			if r.Concurrency == 1 && r.HasAdded && r.Mode == "unary" {
 				out = append(out, fmt.Sprintf("%s adds %.3f ms at p50, unary c=1 (target ≤ %.3f ms): %s",
-					g.Topology, msec(r.AddedP50), msec(g.MaxAddedP50C1), verdict(r.AddedP50 <= g.MaxAddedP50C1)))
+					name, msec(r.AddedP50), msec(g.MaxAddedP50C1), verdict(r.AddedP50 <= g.MaxAddedP50C1)))
 			}
 		}
 		best, worst, met := mine[0], mine[0], 0
@@ -176,7 +212,7 @@ func goalLines(rows []Row, goals []Goal) []string {
 			}
 		}
 		out = append(out, fmt.Sprintf("%s CPU/request (target ≤ %.0f µs): best %.0f µs (%s c=%d), worst %.0f µs (%s c=%d); met in %d of %d cases",
-			g.Topology, usec(g.MaxCPUPerReq),
+			name, usec(g.MaxCPUPerReq),
 			usec(best.PerRequest(best.GatewayCPU())), best.Mode, best.Concurrency,
 			usec(worst.PerRequest(worst.GatewayCPU())), worst.Mode, worst.Concurrency, met, len(mine)))
 	}

@@ -6,26 +6,28 @@ import (
 	"github.com/tollgate/tollgate/e2e/harness"
 )
 
-// The gateway side of the benchmark: one chat endpoint on the fake upstream,
-// one user and its token.
+// The gateway side of the benchmark: one chat endpoint per upstream dialect
+// on the same fake upstream, one user and its token.
 const (
-	benchEndpoint = "bench"
-	benchToken    = "tg-bench-5e1f0a7c"
+	benchEndpoint          = "bench"           // OpenAI-compatible upstream
+	benchAnthropicEndpoint = "bench-anthropic" // Anthropic Messages upstream
+	benchToken             = "tg-bench-5e1f0a7c"
 	// benchCallsPerMinute is a per-user rate limit far above anything two
 	// cores can send, so every request takes the quota path (as production
 	// traffic on a governed endpoint does) without ever being limited.
 	benchCallsPerMinute = 1_000_000_000
 )
 
-// benchConfig renders the gateway config for a fake upstream at upstreamURL
-// (its OpenAI base URL, …/v1).
-func benchConfig(upstreamURL string) string {
-	return fmt.Sprintf(`endpoints:
-  - name: %s
+// benchConfig renders the gateway config for a fake upstream whose OpenAI
+// base URL (…/v1) is openAIURL and Anthropic base URL (its root, to which
+// the adapter appends /v1/messages) is anthropicURL.
+func benchConfig(openAIURL, anthropicURL string) string {
+	endpoint := func(name, entity, provider, model, baseURL string) string {
+		return fmt.Sprintf(`  - name: %s
     task: chat
     served_entities:
-      - name: bench-upstream
-        provider: openai_compatible
+      - name: %s
+        provider: %s
         model: %s
         base_url: %q
         api_key: {env: %s}
@@ -33,11 +35,16 @@ func benchConfig(upstreamURL string) string {
       - {scope: user, calls_per_minute: %d}
     permissions:
       - {group: users, level: CAN_QUERY}
-principals:
+`, name, entity, provider, model, baseURL, harness.UpstreamKeyEnv, benchCallsPerMinute)
+	}
+	return "endpoints:\n" +
+		endpoint(benchEndpoint, "bench-upstream", "openai_compatible", harness.UpstreamModel, openAIURL) +
+		endpoint(benchAnthropicEndpoint, "bench-anthropic-upstream", "anthropic", harness.AnthropicUpstreamModel, anthropicURL) +
+		fmt.Sprintf(`principals:
   - {name: bencher, type: user, groups: [bench]}
 groups:
   - name: bench
 tokens:
   - {name: bench-token, principal: bencher, sha256: %s}
-`, benchEndpoint, harness.UpstreamModel, upstreamURL, harness.UpstreamKeyEnv, benchCallsPerMinute, harness.HashToken(benchToken))
+`, harness.HashToken(benchToken))
 }

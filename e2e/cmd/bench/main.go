@@ -3,6 +3,8 @@
 // directly, through the all-in-one binary and through the split mesh, and
 // prints throughput, latency percentiles, the latency the gateway adds and
 // the CPU every gateway process spends per request, as a markdown table.
+// Each gateway case pairs a client dialect with an upstream dialect (OpenAI
+// Chat Completions or Anthropic Messages): passthroughs and translations.
 package main
 
 import (
@@ -12,10 +14,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tollgate/tollgate/e2e/bench"
 )
 
 func main() {
@@ -37,10 +42,15 @@ type options struct {
 	duration    time.Duration
 	warmup      time.Duration
 	concurrency []int
-	modes       []string
-	topologies  []string
-	out         string
-	profileDir  string
+	// dialects are the cases run through the gateways; dialectConcurrency
+	// the concurrencies of every case but the OpenAI path's (which runs at
+	// concurrency).
+	dialects           []dialectCase
+	dialectConcurrency []int
+	modes              []string
+	topologies         []string
+	out                string
+	profileDir         string
 }
 
 // Topology flag values, in the order they always run (direct first: the
@@ -64,11 +74,15 @@ const (
 func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var o options
-	var conc, modes, topos string
+	var conc, dialectConc, dialects, modes, topos string
 	fs.StringVar(&o.bin, "bin", "", "directory holding the Tollgate binaries (make build's bin/); required")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per case")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up per case (same connections)")
 	fs.StringVar(&conc, "concurrency", "1,16,64", "comma-separated closed-loop concurrencies")
+	fs.StringVar(&dialects, "dialects", strings.Join(dialectNames(), ","),
+		"comma-separated dialect cases (client dialect → upstream dialect): openai, anthropic (passthroughs), anthropic-to-openai, openai-to-anthropic (translations)")
+	fs.StringVar(&dialectConc, "dialect-concurrency", "1,16",
+		"comma-separated concurrencies of every dialect case but openai (and of the direct Anthropic baseline); \"all\" means -concurrency's")
 	fs.StringVar(&modes, "modes", "unary,stream", "comma-separated: unary, stream")
 	fs.StringVar(&topos, "topologies", "direct,allinone,mesh", "comma-separated: direct, allinone, mesh")
 	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
@@ -85,24 +99,84 @@ func parseFlags(args []string) (options, error) {
 	if o.duration <= 0 || o.warmup < 0 {
 		return o, errors.New("-duration must be positive and -warmup not negative")
 	}
-	for _, s := range splitList(conc) {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 4096 {
-			return o, fmt.Errorf("-concurrency: %q is not a number in 1..4096", s)
-		}
-		o.concurrency = append(o.concurrency, n)
-	}
 	var err error
+	if o.concurrency, err = parseConcurrency("-concurrency", conc); err != nil {
+		return o, err
+	}
+	if strings.TrimSpace(dialectConc) == "all" {
+		o.dialectConcurrency = o.concurrency
+	} else if o.dialectConcurrency, err = parseConcurrency("-dialect-concurrency", dialectConc); err != nil {
+		return o, err
+	}
+	names, err := pick("-dialects", dialects, dialectNames())
+	if err != nil {
+		return o, err
+	}
+	for _, n := range names {
+		d, _ := dialectByName(n)
+		o.dialects = append(o.dialects, d)
+	}
 	if o.modes, err = pick("-modes", modes, allModes); err != nil {
 		return o, err
 	}
 	if o.topologies, err = pick("-topologies", topos, allTopologies); err != nil {
 		return o, err
 	}
-	if len(o.concurrency) == 0 || len(o.modes) == 0 || len(o.topologies) == 0 {
-		return o, errors.New("-concurrency, -modes and -topologies must each name at least one")
+	if len(o.concurrency) == 0 || len(o.dialectConcurrency) == 0 || len(o.dialects) == 0 || len(o.modes) == 0 || len(o.topologies) == 0 {
+		return o, errors.New("-concurrency, -dialect-concurrency, -dialects, -modes and -topologies must each name at least one")
 	}
 	return o, nil
+}
+
+// parseConcurrency reads a comma-separated list of concurrencies.
+func parseConcurrency(flagName, list string) ([]int, error) {
+	var out []int
+	for _, s := range splitList(list) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 4096 {
+			return nil, fmt.Errorf("%s: %q is not a number in 1..4096", flagName, s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// concurrencyOf is the concurrencies dc runs at through a gateway.
+func (o *options) concurrencyOf(dc dialectCase) []int {
+	if dc.name == dialectOpenAI {
+		return o.concurrency
+	}
+	return o.dialectConcurrency
+}
+
+// directCases are the direct baselines the selected dialect cases need: one
+// per upstream dialect, at every concurrency a case on that upstream runs
+// at (in the order the cases name them), OpenAI's first.
+func (o *options) directCases() []directBaseline {
+	var out []directBaseline
+	for _, up := range []dialectCase{directCase(bench.DialectOpenAI), directCase(bench.DialectAnthropic)} {
+		var conc []int
+		for _, dc := range o.dialects {
+			if dc.upstream != up.upstream {
+				continue
+			}
+			for _, c := range o.concurrencyOf(dc) {
+				if !slices.Contains(conc, c) {
+					conc = append(conc, c)
+				}
+			}
+		}
+		if len(conc) > 0 {
+			out = append(out, directBaseline{up, conc})
+		}
+	}
+	return out
+}
+
+// directBaseline is a direct case and the concurrencies it runs at.
+type directBaseline struct {
+	dialectCase
+	concurrency []int
 }
 
 // pick returns the members of known named in the comma-separated list, in
