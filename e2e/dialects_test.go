@@ -24,6 +24,7 @@ func TestDialects(t *testing.T) {
 			t.Run("ResponsesClientToAnthropicUpstream", s.testResponsesToAnthropic)
 			t.Run("AnthropicErrors", s.testAnthropicErrors)
 			t.Run("AnthropicSDK", s.testAnthropicSDK)
+			t.Run("AnthropicGoSDK", s.testAnthropicGoSDK)
 			t.Run("OpenAIResponsesSDK", s.testResponsesSDK)
 		})
 	}
