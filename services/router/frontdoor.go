@@ -91,8 +91,17 @@ func (s *Service) serveChat(ctx context.Context, c *call, door frontDoor, cr *in
 			break
 		}
 		if err == nil && chunk.GetError() != nil {
+			// A provider's own error frame in the client's dialect goes out as
+			// the provider wrote it (its type tells the client whether to retry).
 			se := chunk.GetError()
-			err = &errs.Error{Kind: errs.KindUpstream, Code: se.GetCode(), Message: se.GetMessage()}
+			te := &errs.Error{Kind: errs.KindUpstream, Code: se.GetCode(), Message: se.GetMessage(), Retryable: se.GetRetryable()}
+			c.err, c.status = te, te.HTTPStatus()
+			if chunk.GetRawDialect() == door.dialect() && len(chunk.GetRaw()) > 0 {
+				if frame := render.chunk(chunk); frame != nil {
+					return send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: frame})
+				}
+			}
+			return send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: render.fail(c.status, te)})
 		}
 		if err != nil {
 			te := errs.From(err)

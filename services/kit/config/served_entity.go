@@ -15,6 +15,9 @@ func ServedEntityID(endpoint string, se *ServedEntity) string {
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%v\x00%v\x00%v\x00%v",
 		endpoint, se.Name, se.Provider, se.API, se.Model, se.BaseURL, se.TrafficPercentage, se.APIKey, se.Headers, se.Timeout, se.Fake)
 	// Added only when set, so the ids of entities without them stay as they were.
+	if se.Project != "" || se.Location != "" {
+		fmt.Fprintf(h, "\x00vertex%s\x00%s", se.Project, se.Location)
+	}
 	if se.Azure != nil {
 		fmt.Fprintf(h, "\x00azure%v", *se.Azure)
 	}
