@@ -11,6 +11,9 @@ import (
 const (
 	benchEndpoint          = "bench"           // OpenAI-compatible upstream
 	benchAnthropicEndpoint = "bench-anthropic" // Anthropic Messages upstream
+	// benchUntrackedEndpoint is benchEndpoint with usage tracking off: the
+	// router emits no usage event, so it measures what telemetry costs.
+	benchUntrackedEndpoint = "bench-untracked"
 	benchToken             = "tg-bench-5e1f0a7c"
 	// benchCallsPerMinute is a per-user rate limit far above anything two
 	// cores can send, so every request takes the quota path (as production
@@ -23,9 +26,13 @@ const (
 // the adapter appends /v1/messages) is anthropicURL.
 func benchConfig(openAIURL, anthropicURL string) string {
 	endpoint := func(name, entity, provider, model, baseURL string) string {
+		tracking := ""
+		if name == benchUntrackedEndpoint {
+			tracking = "    usage_tracking: false\n"
+		}
 		return fmt.Sprintf(`  - name: %s
     task: chat
-    served_entities:
+%s    served_entities:
       - name: %s
         provider: %s
         model: %s
@@ -35,11 +42,12 @@ func benchConfig(openAIURL, anthropicURL string) string {
       - {scope: user, calls_per_minute: %d}
     permissions:
       - {group: users, level: CAN_QUERY}
-`, name, entity, provider, model, baseURL, harness.UpstreamKeyEnv, benchCallsPerMinute)
+`, name, tracking, entity, provider, model, baseURL, harness.UpstreamKeyEnv, benchCallsPerMinute)
 	}
 	return "endpoints:\n" +
 		endpoint(benchEndpoint, "bench-upstream", "openai_compatible", harness.UpstreamModel, openAIURL) +
 		endpoint(benchAnthropicEndpoint, "bench-anthropic-upstream", "anthropic", harness.AnthropicUpstreamModel, anthropicURL) +
+		endpoint(benchUntrackedEndpoint, "bench-upstream", "openai_compatible", harness.UpstreamModel, openAIURL) +
 		fmt.Sprintf(`principals:
   - {name: bencher, type: user, groups: [bench]}
 groups:

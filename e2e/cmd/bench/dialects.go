@@ -11,6 +11,7 @@ type dialectCase struct {
 	name     string
 	client   bench.Dialect
 	upstream bench.Dialect
+	endpoint string // overrides the endpoint of the upstream's dialect
 }
 
 // Dialect case names (the -dialects values, and the report's dialect
@@ -20,14 +21,17 @@ const (
 	dialectAnthropic         = "anthropic"
 	dialectAnthropicToOpenAI = "anthropic-to-openai"
 	dialectOpenAIToAnthropic = "openai-to-anthropic"
+	// dialectOpenAIUntracked is the openai path with usage tracking off.
+	dialectOpenAIUntracked = "openai-no-usage-tracking"
 )
 
 // allDialects in the order they run and are reported.
 var allDialects = []dialectCase{
-	{dialectOpenAI, bench.DialectOpenAI, bench.DialectOpenAI},
-	{dialectAnthropic, bench.DialectAnthropic, bench.DialectAnthropic},
-	{dialectAnthropicToOpenAI, bench.DialectAnthropic, bench.DialectOpenAI},
-	{dialectOpenAIToAnthropic, bench.DialectOpenAI, bench.DialectAnthropic},
+	{dialectOpenAI, bench.DialectOpenAI, bench.DialectOpenAI, ""},
+	{dialectAnthropic, bench.DialectAnthropic, bench.DialectAnthropic, ""},
+	{dialectAnthropicToOpenAI, bench.DialectAnthropic, bench.DialectOpenAI, ""},
+	{dialectOpenAIToAnthropic, bench.DialectOpenAI, bench.DialectAnthropic, ""},
+	{dialectOpenAIUntracked, bench.DialectOpenAI, bench.DialectOpenAI, benchUntrackedEndpoint},
 }
 
 func dialectNames() []string {
@@ -80,6 +84,9 @@ func gatewayTarget(base string, dc dialectCase) bench.Target {
 
 // gatewayModel is the endpoint served by an upstream of dc's dialect.
 func gatewayModel(dc dialectCase) string {
+	if dc.endpoint != "" {
+		return dc.endpoint
+	}
 	if dc.upstream == bench.DialectAnthropic {
 		return benchAnthropicEndpoint
 	}

@@ -176,13 +176,14 @@ func TestBenchConfigHasAnEndpointPerUpstreamDialect(t *testing.T) {
 	for _, want := range []string{
 		"  - name: bench\n    task: chat\n    served_entities:\n      - name: bench-upstream\n        provider: openai_compatible\n        model: gpt-fake\n        base_url: \"http://127.0.0.1:9/v1\"",
 		"  - name: bench-anthropic\n    task: chat\n    served_entities:\n      - name: bench-anthropic-upstream\n        provider: anthropic\n        model: claude-fake\n        base_url: \"http://127.0.0.1:9\"",
+		"  - name: bench-untracked\n    task: chat\n    usage_tracking: false\n    served_entities:\n      - name: bench-upstream",
 		"sha256: " + harness.HashToken(benchToken),
 	} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("config lacks %q:\n%s", want, cfg)
 		}
 	}
-	if n := strings.Count(cfg, "calls_per_minute: 1000000000"); n != 2 {
+	if n := strings.Count(cfg, "calls_per_minute: 1000000000"); n != 3 {
 		t.Errorf("%d rate limits, want one per endpoint:\n%s", n, cfg)
 	}
 }

@@ -34,6 +34,7 @@ var targets = bench.Targets{
 	},
 	Parity: []bench.Parity{
 		{Label: "anthropic passthrough vs openai path", Dialect: dialectAnthropic, Baseline: dialectOpenAI, Tolerance: 0.10},
+		{Label: "usage tracking on vs off (openai path)", Dialect: dialectOpenAI, Baseline: dialectOpenAIUntracked, Tolerance: 0.10},
 	},
 }
 
