@@ -108,7 +108,7 @@ test-deps:
 e2e-deps:
 	cd e2e/node && npm ci --no-audit --no-fund --silent
 
-test-e2e: build e2e-deps
+test-e2e: build e2e-deps test-deps
 	cd e2e && TOLLGATE_BIN=$(BIN) go test $(GOFLAGS_TEST) -count=1 -timeout 15m ./...
 
 ## bench: load-test direct upstream, all-in-one and the split mesh; prints the figures table

@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -17,10 +21,12 @@ import (
 
 // TestTelemetryExactlyOnceThroughCrashesAndOutages drives steady traffic
 // through the split mesh while the telemetry service is killed (SIGKILL)
-// and restarted twice and ClickHouse is killed and restarted, then checks
-// that ClickHouse and the Delta tables each hold exactly one usage row per
-// request the gateway answered, agreeing with each other row for row, and
-// the same inference-table rows.
+// and restarted three times (once while ClickHouse is down, once while its
+// loader catches up) and ClickHouse is killed, and later stopped, and
+// restarted each time on the same data. Then ClickHouse and the Delta
+// tables must each hold exactly one usage row per request the gateway
+// answered, agree with each other row for row, and hold the same
+// inference-table rows.
 func TestTelemetryExactlyOnceThroughCrashesAndOutages(t *testing.T) {
 	began := time.Now()
 	ts := startTelemetryStack(t, harness.SplitMesh)
@@ -28,7 +34,7 @@ func TestTelemetryExactlyOnceThroughCrashesAndOutages(t *testing.T) {
 
 	// Load and faults, on one clock.
 	const loadFor = 16 * time.Second
-	load := startTelemetryLoad(ts.baseURL(), 4, 6000, loadFor)
+	load := startTelemetryLoad(ts.baseURL(), 4, 8000, loadFor)
 	loadStart := load.start
 	at := func(d time.Duration, what string, f func() error) {
 		t.Helper()
@@ -41,14 +47,27 @@ func TestTelemetryExactlyOnceThroughCrashesAndOutages(t *testing.T) {
 		t.Logf("t=%5.1fs %s (%s)", time.Since(loadStart).Seconds(), what, time.Since(stepStart).Round(time.Millisecond))
 	}
 	gw := ts.stack.Gateway
-	killTelemetry := func() error { gw.Proc("telemetry").Kill(); return nil }
+	// Repeats each telemetry incarnation dropped (resends of batches it had
+	// stored but not acknowledged), read just before it is killed.
+	var repeats float64
+	noteRepeats := func() {
+		if n, ok, _ := scrapeMetric(ts.telemetryAdmin(), "tollgate_telemetry_duplicate_events_total"); ok {
+			repeats += n
+		}
+	}
+	killTelemetry := func() error { noteRepeats(); gw.Proc("telemetry").Kill(); return nil }
 	restartTelemetry := func() error { _, err := gw.Restart("telemetry", 30*time.Second); return err }
-	at(2500*time.Millisecond, "telemetry killed (SIGKILL)", killTelemetry)
-	at(4500*time.Millisecond, "telemetry restarted", restartTelemetry)
-	at(6500*time.Millisecond, "clickhouse killed (SIGKILL)", func() error { ts.ch.Kill(); return nil })
-	at(8500*time.Millisecond, "telemetry killed again, clickhouse still down", killTelemetry)
-	at(10*time.Second, "telemetry restarted, clickhouse still down", restartTelemetry)
-	at(12*time.Second, "clickhouse restarted on the same data and port", ts.ch.Restart)
+	at(2*time.Second, "telemetry killed (SIGKILL)", killTelemetry)
+	at(3500*time.Millisecond, "telemetry restarted", restartTelemetry)
+	at(5*time.Second, "clickhouse killed (SIGKILL)", func() error { ts.ch.Kill(); return nil })
+	at(6500*time.Millisecond, "telemetry killed, clickhouse down", killTelemetry)
+	at(8*time.Second, "telemetry restarted, clickhouse down", restartTelemetry)
+	at(10*time.Second, "clickhouse restarted on the same data and port", ts.ch.Restart)
+	// The loader is now catching up (and may be reconciling): crash it there.
+	at(10500*time.Millisecond, "telemetry killed while catching up", killTelemetry)
+	at(11500*time.Millisecond, "telemetry restarted", restartTelemetry)
+	at(13*time.Second, "clickhouse stopped (SIGTERM)", func() error { return ts.ch.Stop(harness.DefaultGrace) })
+	at(15*time.Second, "clickhouse restarted", ts.ch.Restart)
 	res := load.wait()
 	t.Logf("load: %d requests in %s: %d answered 200 (%d streamed, %d on %s), %d failed",
 		res.sent, res.took.Round(time.Millisecond), len(res.answered), res.streamed, res.logged, endpointLogged, len(res.failures))
@@ -75,8 +94,8 @@ func TestTelemetryExactlyOnceThroughCrashesAndOutages(t *testing.T) {
 	}
 	t.Logf("router sink: %v failed sends (retried), %v dropped events", failures, dropped)
 
-	// The last telemetry incarnation started while ClickHouse was down, so
-	// its loader must have failed and retried.
+	// ClickHouse went away under the last telemetry incarnation, so its
+	// loader must have failed and retried.
 	if chErrors, _, err := scrapeMetric(ts.telemetryAdmin(), "tollgate_telemetry_clickhouse_errors_total"); err != nil || chErrors == 0 {
 		t.Errorf("telemetry's ClickHouse loader saw no errors (%v, %v): the outage did not hit it, so the test proved nothing", chErrors, err)
 	}
@@ -84,9 +103,8 @@ func TestTelemetryExactlyOnceThroughCrashesAndOutages(t *testing.T) {
 	waitStart := time.Now()
 	caughtUp := ts.waitCaughtUp(t, len(res.answered), 50*time.Second)
 	t.Logf("stores caught up: %v, after %s", caughtUp, time.Since(waitStart).Round(time.Millisecond))
-	if dupes, ok, _ := scrapeMetric(ts.telemetryAdmin(), "tollgate_telemetry_duplicate_events_total"); ok {
-		t.Logf("telemetry (last incarnation) dropped %v repeated events", dupes)
-	}
+	noteRepeats()
+	t.Logf("telemetry dropped %v repeated events (resent after a lost acknowledgement), over all its incarnations", repeats)
 
 	checkStart := time.Now()
 	ts.checkUsageExactlyOnce(t, res, dropped)
@@ -113,7 +131,7 @@ type loadResult struct {
 // telemetryLoad is a few goroutines sending a mix of requests, each
 // bounded in count and time.
 type telemetryLoad struct {
-	start time.Time
+	start  time.Time
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
@@ -155,7 +173,7 @@ func startTelemetryLoad(baseURL string, workers, maxRequests int, duration time.
 			defer l.wg.Done()
 			for i := w; ctx.Err() == nil && budget.Add(-1) >= 0; i++ {
 				k := telemetryLoadMix[i%len(telemetryLoadMix)]
-				id, err := sendLoadRequest(client, baseURL, k, fmt.Sprintf("load %d/%d", w, i))
+				id, err := sendLoadRequest(client, baseURL, harness.AliceToken, k, fmt.Sprintf("load %d/%d", w, i))
 				l.record(k, id, err)
 				// A short pause leaves the two cores room for the
 				// telemetry service and ClickHouse to catch up.
@@ -199,9 +217,9 @@ func (l *telemetryLoad) wait() loadResult {
 	return l.res
 }
 
-// sendLoadRequest sends one request and returns its x-request-id if the
-// gateway answered 200 with a complete body.
-func sendLoadRequest(client *http.Client, baseURL string, k loadKind, prompt string) (string, error) {
+// sendLoadRequest sends one request with a bearer token and returns its
+// x-request-id if the gateway answered 200 with a complete body.
+func sendLoadRequest(client *http.Client, baseURL, token string, k loadKind, prompt string) (string, error) {
 	path := "/v1/chat/completions"
 	body := fmt.Sprintf(`{"model":%q,"messages":[{"role":"user","content":%q}],"stream":%v}`, k.endpoint, prompt, k.stream)
 	if k.endpoint == harness.EndpointEmbeddings {
@@ -212,7 +230,7 @@ func sendLoadRequest(client *http.Client, baseURL string, k loadKind, prompt str
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+harness.AliceToken)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
@@ -249,25 +267,35 @@ func (c catchUp) String() string {
 
 // waitCaughtUp polls until the router's queue is empty, telemetry reports
 // both exports caught up, and both usage tables hold at least want distinct
-// request ids, twice in a row; it reports a failure (and returns false) if
-// that does not happen within timeout.
+// request ids, twice in a row. It reports a failure (and returns false) if
+// that does not happen within timeout, or sooner if everything claims to be
+// caught up but the counts stay short for longer than any retry backoff.
 func (ts *telemetryStack) waitCaughtUp(t *testing.T, want int, timeout time.Duration) bool {
 	t.Helper()
+	const stallFor = 15 * time.Second // > the ClickHouse loader's longest backoff (10s)
 	deadline := time.Now().Add(timeout)
-	var last catchUp
+	var last, prev catchUp
 	var lastErr error
 	streak := 0
+	progressed := time.Now()
 	for time.Now().Before(deadline) {
 		last, lastErr = ts.lookCatchUp(int64(want))
-		done := lastErr == nil && last.routerQueue == 0 && last.chLag == 0 && last.deltaBehind == 0 &&
-			last.chIDs >= int64(want) && last.deltaIDs >= int64(want)
-		if done {
+		idle := lastErr == nil && last.routerQueue == 0 && last.chLag == 0 && last.deltaBehind == 0
+		if idle && last.chIDs >= int64(want) && last.deltaIDs >= int64(want) {
 			if streak++; streak == 2 {
 				return true
 			}
 		} else {
 			streak = 0
 		}
+		if !idle || last.chIDs != prev.chIDs || last.deltaIDs != prev.deltaIDs {
+			progressed = time.Now()
+		}
+		if time.Since(progressed) > stallFor {
+			t.Errorf("stores stalled short of %d answered requests: nothing moved for %s while every queue and lag reads 0: %v", want, stallFor, last)
+			return false
+		}
+		prev = last
 		time.Sleep(500 * time.Millisecond)
 	}
 	t.Errorf("stores did not catch up with %d answered requests within %s: %v (last error: %v)", want, timeout, last, lastErr)
@@ -295,7 +323,7 @@ func (ts *telemetryStack) lookCatchUp(want int64) (catchUp, error) {
 	if c.routerQueue != 0 || c.chLag != 0 || c.deltaBehind != 0 || c.chIDs < want {
 		return c, nil
 	}
-	rows, err := ts.delta.Query(ts.deltaDir+"/endpoint_usage", "SELECT toString(uniqExact(databricks_request_id)) AS n FROM {table}")
+	rows, err := ts.delta.Query(filepath.Join(ts.deltaDir, "endpoint_usage"), "SELECT toString(uniqExact(databricks_request_id)) AS n FROM {table}")
 	if err != nil {
 		return c, err
 	}
@@ -306,7 +334,11 @@ func (ts *telemetryStack) lookCatchUp(want int64) (catchUp, error) {
 }
 
 // checkUsageExactlyOnce compares both usage tables with the answered
-// requests and with each other, naming the component at fault.
+// requests and with each other. A lost or repeated row is blamed on the
+// component at fault by counting the request id in the spool: an event
+// missing from the spool never got past the router's sink or telemetry's
+// ingest; one spooled twice got past ingest's dedup; otherwise the store's
+// exporter lost or repeated it.
 func (ts *telemetryStack) checkUsageExactlyOnce(t *testing.T, res loadResult, routerDropped float64) {
 	t.Helper()
 	chRows, err := ts.chUsage()
@@ -322,74 +354,49 @@ func (ts *telemetryStack) checkUsageExactlyOnce(t *testing.T, res loadResult, ro
 	t.Logf("usage rows: clickhouse %d (%d ids), delta %d (%d ids), answered %d",
 		len(chRows), len(chByID), len(deltaRows), len(deltaByID), len(res.answered))
 
-	// Duplicates: in both stores means the spool holds the event twice (the
-	// telemetry service's dedup let a resent batch through); in one store,
-	// that store's exporter repeated it.
-	chDup, deltaDup := duplicateIDs(chByID), duplicateIDs(deltaByID)
-	var dupBoth, dupCH, dupDelta []string
-	for _, i := range chDup {
-		if len(deltaByID[i]) > 1 {
-			dupBoth = append(dupBoth, i)
-		} else {
-			dupCH = append(dupCH, i)
-		}
-	}
-	for _, i := range deltaDup {
-		if len(chByID[i]) <= 1 {
-			dupDelta = append(dupDelta, i)
-		}
-	}
-	if len(dupBoth) > 0 {
-		t.Errorf("%d request ids have several rows in BOTH stores (spooled twice: telemetry ingest dedup failed): %s", len(dupBoth), someIDs(dupBoth, 5))
-	}
-	if len(dupCH) > 0 {
-		t.Errorf("%d request ids have several rows in ClickHouse only (the ClickHouse loader repeated an insert): %s", len(dupCH), someIDs(dupCH, 5))
-	}
-	if len(dupDelta) > 0 {
-		t.Errorf("%d request ids have several rows in Delta only (the Delta export repeated a batch): %s", len(dupDelta), someIDs(dupDelta, 5))
-	}
-
-	// Losses: missing from both stores means the event never reached the
-	// spool (router sink dropped it, or telemetry acknowledged without
-	// storing); missing from one store, that store's exporter skipped it.
-	var lostBoth, lostCH, lostDelta []string
 	answered := map[string]answer{}
+	ids := make([]string, 0, len(res.answered))
 	for _, a := range res.answered {
 		answered[a.id] = a
-		inCH, inDelta := len(chByID[a.id]) > 0, len(deltaByID[a.id]) > 0
-		switch {
-		case !inCH && !inDelta:
-			lostBoth = append(lostBoth, a.id)
-		case !inCH:
-			lostCH = append(lostCH, a.id)
-		case !inDelta:
-			lostDelta = append(lostDelta, a.id)
+		ids = append(ids, a.id)
+	}
+	spooled, err := countInDir(ts.dataDir, ids)
+	if err != nil {
+		t.Fatalf("count request ids in the spool: %v", err)
+	}
+	for _, store := range []struct {
+		name string
+		rows map[string][]usageRow
+	}{{"ClickHouse", chByID}, {"Delta", deltaByID}} {
+		blame := map[string][]string{}
+		note := func(why, id string) { blame[why] = append(blame[why], id) }
+		for _, i := range ids {
+			n, inSpool := len(store.rows[i]), spooled[i]
+			switch {
+			case n == 1:
+			case n == 0 && inSpool == 0:
+				note(fmt.Sprintf("missing, and not in the spool either: lost before the spool (router sink, %v drops counted; or telemetry acknowledged without storing)", routerDropped), i)
+			case n == 0:
+				note("missing though spooled: the "+store.name+" exporter skipped them", i)
+			case inSpool > 1:
+				note("repeated, and spooled more than once: telemetry's ingest dedup let a resent event through", i)
+			default:
+				note("repeated though spooled once: the "+store.name+" exporter stored them twice", i)
+			}
 		}
-	}
-	if len(lostBoth) > 0 {
-		t.Errorf("%d answered requests are in NEITHER store (lost before the spool: router sink dropped %v events; otherwise telemetry acknowledged without storing): %s",
-			len(lostBoth), routerDropped, someIDs(lostBoth, 5))
-	}
-	if len(lostCH) > 0 {
-		t.Errorf("%d answered requests are in Delta but not ClickHouse (the ClickHouse loader skipped them): %s", len(lostCH), someIDs(lostCH, 5))
-	}
-	if len(lostDelta) > 0 {
-		t.Errorf("%d answered requests are in ClickHouse but not Delta (the Delta export skipped them): %s", len(lostDelta), someIDs(lostDelta, 5))
-	}
-	var unknown []string
-	for i := range chByID {
-		if _, ok := answered[i]; !ok {
-			unknown = append(unknown, i)
+		for why, which := range blame {
+			t.Errorf("%s: %d answered requests %s: %s", store.name, len(which), why, someIDs(which, 5))
 		}
-	}
-	for i := range deltaByID {
-		if _, ok := answered[i]; !ok && len(chByID[i]) == 0 {
-			unknown = append(unknown, i)
+		var unknown []string
+		for i := range store.rows {
+			if _, ok := answered[i]; !ok {
+				unknown = append(unknown, i)
+			}
 		}
-	}
-	sort.Strings(unknown)
-	if len(unknown) > 0 {
-		t.Errorf("%d rows are for request ids no client saw answered: %s", len(unknown), someIDs(unknown, 5))
+		sort.Strings(unknown)
+		if len(unknown) > 0 {
+			t.Errorf("%s: %d rows are for request ids no client saw answered: %s", store.name, len(unknown), someIDs(unknown, 5))
+		}
 	}
 
 	// Row for row, and in total, the stores agree.
@@ -425,6 +432,36 @@ func (ts *telemetryStack) checkUsageExactlyOnce(t *testing.T, res loadResult, ro
 	}
 	t.Logf("token sums (input, output): clickhouse %v, delta %v", sumCH, sumDelta)
 }
+
+// countInDir counts how often each of ids occurs in the files under dir. A
+// spool record holds its request id once, as plain bytes (protobuf), so
+// this is how many times each event was spooled.
+func countInDir(dir string, ids []string) (map[string]int, error) {
+	want := make(map[string]bool, len(ids))
+	for _, i := range ids {
+		want[i] = true
+	}
+	counts := make(map[string]int, len(ids))
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range uuidPattern.FindAll(b, -1) {
+			if want[string(m)] {
+				counts[string(m)]++
+			}
+		}
+		return nil
+	})
+	return counts, err
+}
+
+// uuidPattern matches request ids (UUIDs, as the router makes them).
+var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
 // checkPayloadsAgree checks both inference tables hold exactly the answered
 // requests on endpointLogged, with equal rows.

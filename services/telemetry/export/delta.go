@@ -162,6 +162,7 @@ func (e *DeltaExporter) runOnce(ctx context.Context) error {
 
 // append commits one batch to the payload tables it touches, then usage.
 func (e *DeltaExporter) append(ctx context.Context, events []*telemetryv1.UsageEvent, version int64) error {
+	events = uniqueByRequestID(events)
 	byTable := map[string][]delta.PayloadRow{}
 	for _, ev := range events {
 		if row, ok := delta.PayloadRowOf(ev); ok {
@@ -207,6 +208,23 @@ func (e *DeltaExporter) payloadWriter(ctx context.Context, name string) (*delta.
 	}
 	e.payloads[name] = w
 	return w, nil
+}
+
+// uniqueByRequestID drops repeats of a request id within a batch, as the
+// ClickHouse loader does, so both stores agree even if the spool ever holds
+// an event twice (telemetry's ingest dedups within a bounded window only).
+func uniqueByRequestID(events []*telemetryv1.UsageEvent) []*telemetryv1.UsageEvent {
+	seen := make(map[string]struct{}, len(events))
+	out := events[:0:0]
+	for _, ev := range events {
+		id := ev.GetDatabricksRequestId()
+		if _, dup := seen[id]; dup {
+			continue
+		}
+		seen[id] = struct{}{}
+		out = append(out, ev)
+	}
+	return out
 }
 
 // Pack turns a spool position into a txn version (ordered like positions).

@@ -167,3 +167,12 @@ func query(t *testing.T, readerDir, table, sql string) map[string]int64 {
 	}
 	return row
 }
+
+func TestRepeatsWithinABatchAreDropped(t *testing.T) {
+	evs := events(0, 3, false)
+	evs = append(evs, evs[1], evs[0])
+	got := uniqueByRequestID(evs)
+	if len(got) != 3 || got[0] != evs[0] || got[2] != evs[2] {
+		t.Fatalf("got %d events", len(got))
+	}
+}
