@@ -52,23 +52,6 @@ func (f *messagesFields) set(key, v []byte) {
 	}
 }
 
-// scanTopLevel validates the whole body as one JSON object and hands each
-// top-level member to set. Validation finishes before any field is
-// interpreted, so malformed JSON is always reported as such.
-func scanTopLevel(body []byte, set func(key, val []byte)) error {
-	end, err := jsonx.ScanObject(body, 0, func(m jsonx.Member) error {
-		set(jsonx.KeyOf(body, &m), body[m.ValStart:m.ValEnd])
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if rest := jsonx.SkipSpace(body, end+1); rest != len(body) {
-		return jsonx.SyntaxErr("unexpected data after the JSON object", rest)
-	}
-	return nil
-}
-
 // DecodeRequest decodes and validates an Anthropic Messages request body
 // (POST /v1/messages) into the canonical model. Errors are *errs.Error of
 // kind InvalidArgument naming the offending field (Param
@@ -102,7 +85,7 @@ func DecodeCountTokensRequest(body []byte) (*inferencev1.ChatRequest, error) {
 
 func decodeBody(body []byte, countTokens bool) (*inferencev1.ChatRequest, error) {
 	var f messagesFields
-	if err := scanTopLevel(body, f.set); err != nil {
+	if err := jsonx.ScanTopLevel(body, f.set); err != nil {
 		return nil, jsonx.ToInvalid(err)
 	}
 	if countTokens {

@@ -42,23 +42,6 @@ func (f *requestFields) set(key, v []byte) {
 	}
 }
 
-// scanTopLevel validates the whole body as one JSON object and hands each
-// top-level member to set. Validation finishes before any field is
-// interpreted, so malformed JSON is always reported as such.
-func scanTopLevel(body []byte, set func(key, val []byte)) error {
-	end, err := jsonx.ScanObject(body, 0, func(m jsonx.Member) error {
-		set(jsonx.KeyOf(body, &m), body[m.ValStart:m.ValEnd])
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if rest := jsonx.SkipSpace(body, end+1); rest != len(body) {
-		return jsonx.SyntaxErr("unexpected data after the JSON object", rest)
-	}
-	return nil
-}
-
 // DecodeRequest decodes and validates a generateContent or
 // streamGenerateContent request body into the canonical model. Gemini puts
 // the model and the streaming choice in the URL, not the body, so the
@@ -116,7 +99,7 @@ func CheckTranslatable(r *inferencev1.ChatRequest) *errs.Error {
 
 func decodeRequest(model string, body []byte, stream, countTokens bool) (*inferencev1.ChatRequest, *errs.Error, error) {
 	var f requestFields
-	if err := scanTopLevel(body, f.set); err != nil {
+	if err := jsonx.ScanTopLevel(body, f.set); err != nil {
 		return nil, nil, jsonx.ToInvalid(err)
 	}
 	model = strings.TrimPrefix(model, "models/")
@@ -125,7 +108,7 @@ func decodeRequest(model string, body []byte, stream, countTokens bool) (*infere
 	}
 	if countTokens && jsonx.Present(f.generateContentRequest) {
 		var inner requestFields
-		if err := scanTopLevel(f.generateContentRequest, inner.set); err != nil {
+		if err := jsonx.ScanTopLevel(f.generateContentRequest, inner.set); err != nil {
 			return nil, nil, jsonx.ToInvalid(jsonx.InField("generateContentRequest", err))
 		}
 		d := decoder{countTokens: true}

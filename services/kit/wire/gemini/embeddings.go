@@ -22,7 +22,7 @@ const EncodingFloat = "float"
 // canonical form; a Gemini provider still gets them in the original body.
 func DecodeEmbedContentRequest(model string, body []byte) (*inferencev1.EmbeddingsRequest, error) {
 	r := &inferencev1.EmbeddingsRequest{}
-	err := scanTopLevel(body, func(key, val []byte) {})
+	err := jsonx.ScanTopLevel(body, func(key, val []byte) {})
 	if err == nil {
 		err = decodeEmbedEntry(body, r)
 	}
@@ -37,7 +37,7 @@ func DecodeEmbedContentRequest(model string, body []byte) (*inferencev1.Embeddin
 // order. All requests must ask for the same output dimensionality.
 func DecodeBatchEmbedContentsRequest(model string, body []byte) (*inferencev1.EmbeddingsRequest, error) {
 	var requests []byte
-	if err := scanTopLevel(body, func(key, val []byte) {
+	if err := jsonx.ScanTopLevel(body, func(key, val []byte) {
 		if string(key) == "requests" {
 			requests = val
 		}

@@ -69,23 +69,6 @@ func (f *chatFields) set(key []byte, v []byte) {
 	}
 }
 
-// scanTopLevel validates the whole body as one JSON object and hands each
-// top-level member to set. Validation finishes before any field is
-// interpreted, so malformed JSON is always reported as such.
-func scanTopLevel(body []byte, set func(key, val []byte)) error {
-	end, err := jsonx.ScanObject(body, 0, func(m jsonx.Member) error {
-		set(jsonx.KeyOf(body, &m), body[m.ValStart:m.ValEnd])
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if rest := jsonx.SkipSpace(body, end+1); rest != len(body) {
-		return jsonx.SyntaxErr("unexpected data after the JSON object", rest)
-	}
-	return nil
-}
-
 // DecodeChatRequest decodes and validates an OpenAI Chat Completions request
 // body into the canonical model. Errors are *errs.Error of kind
 // InvalidArgument naming the offending field (Param "messages[1].role").
@@ -102,7 +85,7 @@ func DecodeChatRequest(body []byte) (*inferencev1.ChatRequest, error) {
 // Databricks-style gateway fields of the same body, in one pass.
 func DecodeChatRequestExtras(body []byte) (*inferencev1.ChatRequest, GatewayExtras, error) {
 	var f chatFields
-	if err := scanTopLevel(body, f.set); err != nil {
+	if err := jsonx.ScanTopLevel(body, f.set); err != nil {
 		return nil, GatewayExtras{}, jsonx.ToInvalid(err)
 	}
 	r, err := f.decode()

@@ -23,7 +23,7 @@ const (
 // Like DecodeChatRequest, it keeps body as Source.OriginalBody uncopied.
 func DecodeEmbeddingsRequest(body []byte) (*inferencev1.EmbeddingsRequest, error) {
 	var model, input, format, dims, user []byte
-	err := scanTopLevel(body, func(key, val []byte) {
+	err := jsonx.ScanTopLevel(body, func(key, val []byte) {
 		switch string(key) {
 		case "model":
 			model = val

@@ -25,7 +25,7 @@ type GatewayExtras struct {
 // DecodeChatRequestExtras.
 func DecodeGatewayExtras(body []byte) (clientRequestID string, usageContext map[string]string, err error) {
 	var crid, uctx []byte
-	err = scanTopLevel(body, func(key, val []byte) {
+	err = jsonx.ScanTopLevel(body, func(key, val []byte) {
 		switch string(key) {
 		case gatewayFieldClientRequestID:
 			crid = val

@@ -43,7 +43,7 @@ type summaryHead struct {
 func readSummaryHead(body []byte) (h summaryHead, ok bool) {
 	var id, model, created, usage []byte
 	complex := false
-	if err := scanTopLevel(body, func(key, val []byte) {
+	if err := jsonx.ScanTopLevel(body, func(key, val []byte) {
 		switch string(key) {
 		case "id":
 			id = val

@@ -62,23 +62,6 @@ func (f *requestFields) set(key, v []byte) {
 	}
 }
 
-// scanTopLevel validates the whole body as one JSON object and hands each
-// top-level member to set. Validation finishes before any field is
-// interpreted, so malformed JSON is always reported as such.
-func scanTopLevel(body []byte, set func(key, val []byte)) error {
-	end, err := jsonx.ScanObject(body, 0, func(m jsonx.Member) error {
-		set(jsonx.KeyOf(body, &m), body[m.ValStart:m.ValEnd])
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if rest := jsonx.SkipSpace(body, end+1); rest != len(body) {
-		return jsonx.SyntaxErr("unexpected data after the JSON object", rest)
-	}
-	return nil
-}
-
 // DecodeRequest decodes and validates a Responses API request body into the
 // canonical model. Errors are *errs.Error of kind InvalidArgument naming the
 // offending field (Param "input[2].content[0].image_url"). The returned
@@ -124,7 +107,7 @@ func CheckTranslatable(r *inferencev1.ChatRequest) *errs.Error {
 // it met (nil when none).
 func decodeRequest(body []byte) (*inferencev1.ChatRequest, *errs.Error, error) {
 	var f requestFields
-	if err := scanTopLevel(body, f.set); err != nil {
+	if err := jsonx.ScanTopLevel(body, f.set); err != nil {
 		return nil, nil, jsonx.ToInvalid(err)
 	}
 	d := decoder{}

@@ -207,7 +207,7 @@ func decodeNamespace(m *[7][]byte, out []*inferencev1.Tool, idx *toolIndex) ([]*
 // yield an empty index.
 func indexTools(body []byte) toolIndex {
 	var tools []byte
-	if scanTopLevel(body, func(key, val []byte) {
+	if jsonx.ScanTopLevel(body, func(key, val []byte) {
 		if string(key) == "tools" {
 			tools = val
 		}

@@ -94,7 +94,7 @@ func (p *StreamParser) Parse(event string, data []byte) ([]*inferencev1.ChatChun
 		return nil, nil // a Chat Completions habit some compatible servers keep
 	}
 	var f eventFields
-	if err := scanTopLevel(data, f.set); err != nil {
+	if err := jsonx.ScanTopLevel(data, f.set); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotEvent, err)
 	}
 	typ := event

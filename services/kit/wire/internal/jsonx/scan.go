@@ -420,3 +420,20 @@ func Hex4(h []byte) uint16 {
 	}
 	return v
 }
+
+// ScanTopLevel validates the whole body as one JSON object and hands each
+// top-level member to set. Validation finishes before any field is
+// interpreted, so malformed JSON is always reported as such.
+func ScanTopLevel(body []byte, set func(key, val []byte)) error {
+	end, err := ScanObject(body, 0, func(m Member) error {
+		set(KeyOf(body, &m), body[m.ValStart:m.ValEnd])
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if rest := SkipSpace(body, end+1); rest != len(body) {
+		return SyntaxErr("unexpected data after the JSON object", rest)
+	}
+	return nil
+}
