@@ -2,10 +2,12 @@ module github.com/tollgate/tollgate/e2e
 
 go 1.26.0
 
-require github.com/openai/openai-go/v3 v3.96.0
+require (
+	github.com/anthropics/anthropic-sdk-go/v2 v2.14.0
+	github.com/openai/openai-go/v3 v3.96.0
+)
 
 require (
-	github.com/anthropics/anthropic-sdk-go/v2 v2.14.0 // indirect
 	github.com/bahlo/generic-list-go v0.2.0 // indirect
 	github.com/buger/jsonparser v1.1.2 // indirect
 	github.com/coder/websocket v1.8.15 // indirect

@@ -3,6 +3,8 @@ module github.com/tollgate/tollgate/services/provideradapter
 go 1.26.0
 
 require (
+	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream v1.7.27
 	github.com/prometheus/client_golang v1.25.0
 	github.com/tollgate/tollgate/gen v0.0.0-00010101000000-000000000000
 	github.com/tollgate/tollgate/services/kit v0.0.0-00010101000000-000000000000
@@ -12,6 +14,7 @@ require (
 )
 
 require (
+	github.com/aws/smithy-go v1.28.9 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect

@@ -38,6 +38,9 @@ type openAIProvider struct {
 	build         openai.BuildOptions
 	client        *http.Client
 	secrets       *secrets
+	// keyHeader, when set, carries the key as it is instead of as a bearer
+	// token (Azure OpenAI's api-key; see azure_provider.go).
+	keyHeader string
 }
 
 func newOpenAIProvider(se *config.ServedEntity, client *http.Client, sec *secrets) *openAIProvider {
@@ -306,7 +309,9 @@ func (p *openAIProvider) post(parent, ctx context.Context, url string, body []by
 	} else {
 		h.Set("Accept", "application/json")
 	}
-	if key != "" {
+	if key != "" && p.keyHeader != "" {
+		h.Set(p.keyHeader, key)
+	} else if key != "" {
 		h.Set("Authorization", "Bearer "+key)
 	}
 	resp, err := p.client.Do(req)

@@ -199,6 +199,12 @@ func (s *Server) newProvider(key targetKey, se *config.ServedEntity) Provider {
 		return newAnthropicProvider(se, s.client, s.secrets)
 	case config.ProviderGemini, config.ProviderVertex:
 		return newGeminiProvider(se, s.client, s.secrets)
+	case config.ProviderAzureOpenAI:
+		return newAzureOpenAIProvider(se, s.client, s.secrets)
+	case config.ProviderBedrock:
+		return newBedrockProvider(se, s.client, s.secrets)
+	case config.ProviderCohere:
+		return newCohereProvider(se, s.client, s.secrets)
 	}
 	s.log.Error("served entity has an unknown provider", "endpoint", key.endpoint, "served_entity", key.entity, "provider", se.Provider)
 	return nil

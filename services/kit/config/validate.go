@@ -172,7 +172,7 @@ func (v *validator) endpoint(at string, ep *Endpoint, seen, principals, groups m
 			v.addf("%s: only provider vertex takes project and location", sat)
 		}
 		if se.API != "" && se.Provider != ProviderOpenAI && se.Provider != ProviderOpenAICompatible && se.Provider != ProviderAzureOpenAI {
-			v.addf("%s.api: only providers openai, openai_compatible and azure_openai choose an api", sat)
+			v.addf("%s.api: only providers openai and openai_compatible choose an api (and azure_openai)", sat)
 		}
 		if k := se.APIKey; k != nil && (k.Env == "") == (k.File == "") {
 			v.addf("%s.api_key: give exactly one of env or file (secrets are never written in the config itself)", sat)

@@ -1,7 +1,9 @@
 // Package fakeupstream is a fake OpenAI and Anthropic API server: the
 // upstream of the end-to-end tests and the benchmark. It serves Chat
 // Completions, Embeddings and the Responses API under /v1 (OpenAI base URL
-// ROOT/v1) and Anthropic Messages at /v1/messages (Anthropic base URL ROOT).
+// ROOT/v1) and Anthropic Messages at /v1/messages (Anthropic base URL ROOT);
+// Gemini, Azure OpenAI, Amazon Bedrock Converse and Cohere chat v2 are in
+// gemini.go, azure.go, bedrock.go and cohere.go (base URL ROOT for each).
 // It speaks each documented wire format on its own terms (it shares no code
 // with Tollgate's translators, so tests against it check them against the
 // format, not against themselves),
@@ -15,7 +17,7 @@
 //	fail-401  401 invalid_api_key
 //	fail-400  400 naming the param "messages"
 //	slow      waits SlowDelay (30s) or until the client disconnects, then answers
-//	overloaded  529 overloaded_error (Anthropic Messages only)
+//	overloaded  529 overloaded_error (Anthropic), 503 (Bedrock, Cohere)
 //	anything else: an immediate answer (Reply), or a tool call when tools are
 //	offered and the last user message mentions "weather" or asks to "read
 //	the file PATH" (see script.go: the client's own file-reading tool is
@@ -122,6 +124,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.responses(w, r)
 	case r.Method == http.MethodPost && isGeminiPath(r.URL.Path):
 		s.gemini(w, r)
+	case r.Method == http.MethodPost && isAzurePath(r.URL.Path):
+		s.azure(w, r)
+	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/model/"):
+		s.bedrock(w, r)
+	case r.Method == http.MethodPost && r.URL.Path == "/v2/chat":
+		s.cohereChat(w, r)
 	case r.Method == http.MethodPost && r.URL.Path == StructuredPrefix+"/v1/chat/completions":
 		s.structuredChat(w, r)
 	case r.Method == http.MethodGet && path == "/models":

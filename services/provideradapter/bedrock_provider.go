@@ -1,0 +1,307 @@
+package provideradapter
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+	"github.com/tollgate/tollgate/services/kit/config"
+	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/kit/wire/bedrock"
+	"github.com/tollgate/tollgate/services/kit/wire/responses"
+)
+
+// bedrockSigningName is the service name in Bedrock's SigV4 scope.
+const bedrockSigningName = "bedrock"
+
+// bedrockProvider calls Amazon Bedrock's Converse and ConverseStream
+// (POST {base_url}/model/{modelId}/converse[-stream]). Requests are signed
+// with SigV4 by the AWS SDK's signer, from credentials resolved at every
+// call (so rotated or STS-refreshed keys apply at once), or carry a
+// Bedrock API key as a bearer token. ConverseStream answers in AWS's
+// binary event-stream framing, read with the AWS SDK's decoder (prelude,
+// headers and CRCs checked). No client speaks Converse to Tollgate, so
+// every request is translated and every answer parsed.
+type bedrockProvider struct {
+	model     string
+	unaryURL  string
+	streamURL string
+	region    string
+	keyID     *config.SecretRef
+	secretKey *config.SecretRef
+	session   *config.SecretRef
+	apiKey    *config.SecretRef
+	headers   map[string]string
+	timeout   time.Duration
+	client    *http.Client
+	secrets   *secrets
+	signer    *v4.Signer
+}
+
+func newBedrockProvider(se *config.ServedEntity, client *http.Client, sec *secrets) *bedrockProvider {
+	var opts config.BedrockOptions
+	if se.Bedrock != nil {
+		opts = *se.Bedrock
+	}
+	base := firstNonEmpty(se.BaseURL, bedrock.RuntimeURL(opts.Region))
+	timeout := se.Timeout.Std()
+	if timeout <= 0 {
+		timeout = 120 * time.Second
+	}
+	return &bedrockProvider{
+		model:     se.Model,
+		unaryURL:  bedrock.ConverseURL(base, se.Model, false),
+		streamURL: bedrock.ConverseURL(base, se.Model, true),
+		region:    opts.Region,
+		keyID:     opts.AccessKeyID,
+		secretKey: opts.SecretAccessKey,
+		session:   opts.SessionToken,
+		apiKey:    se.APIKey,
+		headers:   se.Headers,
+		timeout:   timeout,
+		client:    client,
+		secrets:   sec,
+		signer:    v4.NewSigner(),
+	}
+}
+
+func (p *bedrockProvider) body(req *inferencev1.ChatRequest) ([]byte, error) {
+	if e := responses.CheckTranslatable(req); e != nil {
+		return nil, e // a Responses feature Converse cannot express
+	}
+	b, err := bedrock.BuildRequest(req, p.model)
+	if err != nil {
+		if e := errs.From(err); e.Kind == errs.KindInvalidArgument {
+			return nil, e
+		}
+		return nil, errs.Invalid("", "the request cannot be sent to this provider: %v", err)
+	}
+	return b, nil
+}
+
+func (p *bedrockProvider) Chat(parent context.Context, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error) {
+	body, err := p.body(req)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeoutCause(parent, p.timeout, errProviderTimeout)
+	defer cancel()
+	resp, err := p.post(parent, ctx, p.unaryURL, body, false)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	markFirstByte(parent)
+	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
+	if err != nil {
+		return nil, transportError(parent, ctx, p.timeout, err)
+	}
+	out, err := bedrock.ParseResponse(raw)
+	if err != nil {
+		return nil, malformed(err)
+	}
+	// Converse names neither; the request id identifies the answer.
+	out.Id, out.Model = resp.Header.Get("X-Amzn-Requestid"), p.model
+	return out, nil
+}
+
+// ChatStream relays a ConverseStream. Each event-stream message is an
+// event (its :event-type and JSON payload), an exception (:exception-type)
+// or an error (:error-code); the stream is complete once messageStop and
+// the metadata (usage) that follows it have arrived. The served entity's
+// timeout bounds the wait for each message, not the stream.
+func (p *bedrockProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+	body, err := p.body(req) // the same body as Converse's: the URL says stream
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	idle := time.AfterFunc(p.timeout, func() { cancel(errProviderTimeout) })
+	defer idle.Stop()
+
+	resp, err := p.post(parent, ctx, p.streamURL, body, true)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+
+	id := resp.Header.Get("X-Amzn-Requestid")
+	frames := bufio.NewReaderSize(resp.Body, 16<<10)
+	decoder := eventstream.NewDecoder()
+	parser := bedrock.NewStreamParser()
+	var payload []byte
+	sent := false
+	for {
+		idle.Reset(p.timeout)
+		msg, err := nextEventMessage(frames, decoder, payload)
+		idle.Stop() // a slow consumer must not count as a silent provider
+		if err != nil {
+			if errors.Is(err, io.EOF) && parser.Stopped() {
+				return nil // ended after messageStop without metadata
+			}
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				err = errors.New("the stream ended before messageStop")
+			}
+			if isFramingError(err) {
+				return streamFailureOf(sent, send, malformed(err))
+			}
+			return streamFailureOf(sent, send, transportError(parent, ctx, p.timeout, err))
+		}
+		payload = msg.Payload[:0] // reused by the next Decode; nothing below keeps it
+		switch headerString(msg.Headers, ":message-type") {
+		case "event":
+		case "exception":
+			typ := headerString(msg.Headers, ":exception-type")
+			return streamFailureOf(sent, send, bedrock.ParseError(0, typ, msg.Payload, ""))
+		default: // "error": a failure of the stream itself, named in headers
+			body, _ := json.Marshal(map[string]string{"message": headerString(msg.Headers, ":error-message")})
+			return streamFailureOf(sent, send, bedrock.ParseError(0, headerString(msg.Headers, ":error-code"), body, ""))
+		}
+		event := headerString(msg.Headers, ":event-type")
+		chunks, err := parser.Parse(event, msg.Payload)
+		if err != nil {
+			return streamFailureOf(sent, send, malformed(err))
+		}
+		for _, c := range chunks {
+			if len(c.GetDeltas()) == 0 && c.GetUsage() == nil {
+				continue // contentBlockStop, redacted reasoning: nothing canonical
+			}
+			c.Raw, c.RawDialect, c.RawEvent = nil, inferencev1.Dialect_DIALECT_UNSPECIFIED, ""
+			c.Id, c.Model = id, p.model
+			if !sent {
+				markFirstByte(parent)
+			}
+			if err := send(c); err != nil {
+				return err
+			}
+			sent = true
+		}
+		if event == bedrock.EventMetadata && parser.Stopped() {
+			return nil
+		}
+	}
+}
+
+// maxEventMessage bounds one event-stream message held in memory: the
+// decoder itself reads whatever length a message announces.
+const maxEventMessage = 16 << 20
+
+var errEventMessageTooLarge = errors.New("provider event-stream message exceeds 16 MiB")
+
+// nextEventMessage decodes the next message, refusing one that announces
+// more than maxEventMessage bytes before reading it.
+func nextEventMessage(frames *bufio.Reader, decoder *eventstream.Decoder, payload []byte) (eventstream.Message, error) {
+	if prelude, err := frames.Peek(4); err == nil && binary.BigEndian.Uint32(prelude) > maxEventMessage {
+		return eventstream.Message{}, errEventMessageTooLarge
+	}
+	return decoder.Decode(frames, payload)
+}
+
+// isFramingError tells a malformed event-stream message (checksum,
+// lengths, size) from a failure to read one.
+func isFramingError(err error) bool {
+	var lengthErr eventstream.LengthError
+	var checksumErr eventstream.ChecksumError
+	return errors.Is(err, errEventMessageTooLarge) || errors.As(err, &lengthErr) || errors.As(err, &checksumErr)
+}
+
+// headerString is an event-stream header's string value ("" when absent).
+func headerString(h eventstream.Headers, name string) string {
+	if v := h.Get(name); v != nil {
+		if s, ok := v.Get().(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+func (p *bedrockProvider) Embed(context.Context, *inferencev1.EmbeddingsRequest) (*inferencev1.EmbeddingsResponse, error) {
+	return nil, errs.Invalid("model", "provider bedrock serves chat (Converse) only in Tollgate")
+}
+
+// post signs and sends the request and returns a 2xx response; anything
+// else is mapped to a typed error here, with the body closed.
+func (p *bedrockProvider) post(parent, ctx context.Context, url string, body []byte, stream bool) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, errs.New(errs.KindInternal, "internal_error", "invalid provider URL").Wrap(err)
+	}
+	h := req.Header
+	for k, v := range p.headers {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
+	if stream {
+		h.Set("Accept", "application/vnd.amazon.eventstream")
+	} else {
+		h.Set("Accept", "application/json")
+	}
+	secrets, err := p.authorize(ctx, req, body)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, transportError(parent, ctx, p.timeout, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	errBody, _ := readAll(resp.Body, resp.ContentLength, maxErrorBodyBytes)
+	e := bedrock.ParseError(resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), errBody, resp.Header.Get("Retry-After"))
+	e.Message = redact(e.Message, secrets)
+	return nil, e
+}
+
+// authorize adds the bearer API key, or signs req (every header already
+// set: the signature covers them) with SigV4. It returns the secrets used,
+// to be kept out of error messages.
+func (p *bedrockProvider) authorize(ctx context.Context, req *http.Request, body []byte) ([]string, error) {
+	if p.apiKey != nil {
+		key, err := p.secrets.resolve(p.apiKey)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		return []string{key}, nil
+	}
+	var creds aws.Credentials
+	for _, s := range []struct {
+		ref *config.SecretRef
+		dst *string
+	}{{p.keyID, &creds.AccessKeyID}, {p.secretKey, &creds.SecretAccessKey}, {p.session, &creds.SessionToken}} {
+		if s.ref == nil {
+			continue
+		}
+		v, err := p.secrets.resolve(s.ref)
+		if err != nil {
+			return nil, err
+		}
+		*s.dst = v
+	}
+	if creds.AccessKeyID == "" || creds.SecretAccessKey == "" {
+		e := errs.New(errs.KindInternal, "provider_credentials_unavailable", "the gateway's credentials for this model are not configured")
+		e.Retryable = true
+		return nil, e
+	}
+	sum := sha256.Sum256(body)
+	if err := p.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), bedrockSigningName, p.region, time.Now()); err != nil {
+		return nil, errs.New(errs.KindInternal, "internal_error", "could not sign the provider request").Wrap(err)
+	}
+	return []string{creds.SecretAccessKey, creds.SessionToken}, nil
+}

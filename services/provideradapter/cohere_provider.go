@@ -1,0 +1,197 @@
+package provideradapter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+	"github.com/tollgate/tollgate/services/kit/config"
+	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/kit/wire/cohere"
+	"github.com/tollgate/tollgate/services/kit/wire/responses"
+)
+
+// cohereProvider calls Cohere's chat v2 API (POST {base_url}/v2/chat, the
+// api_key as a bearer token). No client speaks Cohere to Tollgate, so
+// every request is translated and every answer parsed into canonical form.
+type cohereProvider struct {
+	model   string
+	chatURL string
+	apiKey  *config.SecretRef
+	headers map[string]string
+	timeout time.Duration
+	client  *http.Client
+	secrets *secrets
+}
+
+func newCohereProvider(se *config.ServedEntity, client *http.Client, sec *secrets) *cohereProvider {
+	base := firstNonEmpty(se.BaseURL, config.CohereBaseURL)
+	// Accept a base URL given with its API version, as the OpenAI
+	// providers' base URLs are written.
+	base = strings.TrimSuffix(strings.TrimSuffix(strings.TrimRight(base, "/"), "/v2"), "/v1")
+	timeout := se.Timeout.Std()
+	if timeout <= 0 {
+		timeout = 120 * time.Second
+	}
+	return &cohereProvider{
+		model:   se.Model,
+		chatURL: base + "/v2/chat",
+		apiKey:  se.APIKey,
+		headers: se.Headers,
+		timeout: timeout,
+		client:  client,
+		secrets: sec,
+	}
+}
+
+func (p *cohereProvider) body(req *inferencev1.ChatRequest, stream bool) ([]byte, error) {
+	if e := responses.CheckTranslatable(req); e != nil {
+		return nil, e // a Responses feature Cohere cannot express
+	}
+	if stream != req.GetStream() {
+		req = proto.CloneOf(req)
+		req.Stream = stream
+	}
+	b, err := cohere.BuildRequest(req, p.model)
+	if err != nil {
+		if e := errs.From(err); e.Kind == errs.KindInvalidArgument {
+			return nil, e
+		}
+		return nil, errs.Invalid("", "the request cannot be sent to this provider: %v", err)
+	}
+	return b, nil
+}
+
+func (p *cohereProvider) Chat(parent context.Context, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error) {
+	body, err := p.body(req, false)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeoutCause(parent, p.timeout, errProviderTimeout)
+	defer cancel()
+	resp, err := p.post(parent, ctx, body, false)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	markFirstByte(parent)
+	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
+	if err != nil {
+		return nil, transportError(parent, ctx, p.timeout, err)
+	}
+	out, err := cohere.ParseResponse(raw)
+	if err != nil {
+		return nil, malformed(err)
+	}
+	out.Model = p.model // Cohere does not name the model in its answer
+	return out, nil
+}
+
+// ChatStream relays Cohere's event stream, sending the events that carry
+// something canonical. The stream ends at message-end; the served
+// entity's timeout bounds the wait for each event, not the stream.
+func (p *cohereProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+	body, err := p.body(req, true)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	idle := time.AfterFunc(p.timeout, func() { cancel(errProviderTimeout) })
+	defer idle.Stop()
+
+	resp, err := p.post(parent, ctx, body, true)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+
+	events := newSSEReader(resp.Body)
+	defer events.release()
+	parser := cohere.NewStreamParser()
+	sent := false
+	for {
+		idle.Reset(p.timeout)
+		ev, err := events.next()
+		idle.Stop() // a slow consumer must not count as a silent provider
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = errors.New("the stream ended before message-end")
+			}
+			return streamFailureOf(sent, send, transportError(parent, ctx, p.timeout, err))
+		}
+		chunks, err := parser.Parse(ev.name, ev.data)
+		if err != nil {
+			return streamFailureOf(sent, send, malformed(err))
+		}
+		for _, c := range chunks {
+			if len(c.GetDeltas()) == 0 && c.GetUsage() == nil && c.GetError() == nil {
+				continue // content-end, citations: nothing canonical
+			}
+			c.Raw, c.RawDialect, c.RawEvent = nil, inferencev1.Dialect_DIALECT_UNSPECIFIED, ""
+			c.Model = p.model
+			if !sent {
+				markFirstByte(parent)
+			}
+			if err := send(c); err != nil {
+				return err
+			}
+			sent = true
+			if c.GetError() != nil {
+				return nil // the provider's own error ends the stream
+			}
+		}
+		if parser.Ended() {
+			return nil
+		}
+	}
+}
+
+func (p *cohereProvider) Embed(context.Context, *inferencev1.EmbeddingsRequest) (*inferencev1.EmbeddingsResponse, error) {
+	return nil, errs.Invalid("model", "provider cohere serves chat only in Tollgate; its embed API is not supported")
+}
+
+// post sends the request and returns a 2xx response; anything else is
+// mapped to a typed error here, with the body closed.
+func (p *cohereProvider) post(parent, ctx context.Context, body []byte, stream bool) (*http.Response, error) {
+	key, err := p.secrets.resolve(p.apiKey)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.chatURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, errs.New(errs.KindInternal, "internal_error", "invalid provider URL").Wrap(err)
+	}
+	h := req.Header
+	for k, v := range p.headers {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
+	if stream {
+		h.Set("Accept", "text/event-stream")
+	} else {
+		h.Set("Accept", "application/json")
+	}
+	if key != "" {
+		h.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, transportError(parent, ctx, p.timeout, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	errBody, _ := readAll(resp.Body, resp.ContentLength, maxErrorBodyBytes)
+	e := cohere.ParseError(resp.StatusCode, errBody, resp.Header.Get("Retry-After"))
+	e.Message = redact(e.Message, []string{key})
+	return nil, e
+}
