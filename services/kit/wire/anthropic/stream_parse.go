@@ -48,6 +48,13 @@ const maxBlockIndex = 1 << 16
 // server tool blocks, citations) yield a chunk with only the raw frame,
 // which other dialects' encoders skip.
 func (p *StreamParser) Parse(event string, data []byte) ([]*inferencev1.ChatChunk, error) {
+	switch event {
+	case "ping", "content_block_stop", "message_stop":
+		// Nothing in these changes the canonical stream, so they are not
+		// decoded: passthrough forwards their bytes, translation skips them.
+		return []*inferencev1.ChatChunk{{Raw: data, RawDialect: inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES,
+			RawEvent: event, Id: p.id, Model: p.model}}, nil
+	}
 	var ev StreamEvent
 	if !(event == "content_block_delta" && scanBlockDelta(data, &ev)) {
 		if err := json.Unmarshal(data, &ev); err != nil {
