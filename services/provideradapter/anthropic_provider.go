@@ -98,7 +98,11 @@ func (p *anthropicProvider) Chat(parent context.Context, req *inferencev1.ChatRe
 	if err != nil {
 		return nil, transportError(parent, ctx, p.timeout, err)
 	}
-	out, err := anthropic.ParseResponse(raw)
+	parse := anthropic.ParseResponse
+	if passthrough {
+		parse = anthropic.ParseSummary // the router forwards raw; only the summary is needed
+	}
+	out, err := parse(raw)
 	if err != nil {
 		return nil, malformed(err)
 	}
