@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -81,37 +80,22 @@ func (p *anthropicProvider) body(req *inferencev1.ChatRequest, stream bool) ([]b
 	return b, false, nil
 }
 
-func (p *anthropicProvider) Chat(parent context.Context, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error) {
+func (p *anthropicProvider) Chat(ctx context.Context, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error) {
 	body, passthrough, err := p.body(req, false)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeoutCause(parent, p.timeout, errProviderTimeout)
-	defer cancel()
-	resp, err := p.post(parent, ctx, body, false, passthrough, req.GetSource())
+	raw, _, err := readUnary(ctx, p.timeout, func(call context.Context) (*http.Response, error) {
+		return p.post(ctx, call, body, false, passthrough, req.GetSource())
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	markFirstByte(parent)
-	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
-	if err != nil {
-		return nil, transportError(parent, ctx, p.timeout, err)
-	}
-	parse := anthropic.ParseResponse
-	if passthrough {
-		parse = anthropic.ParseSummary // the router forwards raw; only the summary is needed
-	}
-	out, err := parse(raw)
-	if err != nil {
-		return nil, malformed(err)
-	}
-	out.Model = firstNonEmpty(out.GetModel(), p.model)
-	if passthrough {
-		out.Raw, out.RawDialect = raw, inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES
-	}
-	return out, nil
+	return parseChat(raw, p.model, rawDialectIf(passthrough, inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES),
+		anthropic.ParseResponse, anthropic.ParseSummary)
 }
+
+var errAnthropicEndedEarly = errors.New("the stream ended before message_stop")
 
 // ChatStream relays Anthropic's event stream. For an Anthropic client
 // every event goes back raw (ping included); for others only the events
@@ -122,58 +106,25 @@ func (p *anthropicProvider) ChatStream(parent context.Context, req *inferencev1.
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
-	idle := time.AfterFunc(p.timeout, func() { cancel(errProviderTimeout) })
-	defer idle.Stop()
-
-	resp, err := p.post(parent, ctx, body, true, passthrough, req.GetSource())
+	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
+		return p.post(parent, ctx, body, true, passthrough, req.GetSource())
+	})
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-
-	events := newSSEReader(resp.Body)
-	defer events.release()
+	defer call.close()
 	parser := anthropic.NewStreamParser()
-	sent := false
-	for {
-		idle.Reset(p.timeout)
-		ev, err := events.next()
-		idle.Stop() // a slow consumer must not count as a silent provider
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = errors.New("the stream ended before message_stop")
-			}
-			return streamFailureOf(sent, send, transportError(parent, ctx, p.timeout, err))
-		}
+	return call.relaySSE(errAnthropicEndedEarly, func(ev sseEvent) ([]*inferencev1.ChatChunk, bool, error) {
 		chunks, err := parser.Parse(ev.name, ev.data)
 		if err != nil {
-			return streamFailureOf(sent, send, malformed(err))
+			return nil, false, err
 		}
-		for _, c := range chunks {
-			if !passthrough {
-				if len(c.GetDeltas()) == 0 && c.GetUsage() == nil && c.GetError() == nil {
-					continue // ping, block stops: nothing for another dialect
-				}
-				c.Raw, c.RawDialect, c.RawEvent = nil, inferencev1.Dialect_DIALECT_UNSPECIFIED, ""
-			}
-			c.Model = firstNonEmpty(c.GetModel(), p.model)
-			if !sent {
-				markFirstByte(parent)
-			}
-			if err := send(c); err != nil {
-				return err
-			}
-			sent = true
-			if c.GetError() != nil {
-				return nil // the provider's own error event ends the stream
-			}
+		if !passthrough {
+			chunks = canonicalOnly(chunks) // ping, block stops: nothing for another dialect
 		}
-		if ev.name == "message_stop" {
-			return nil
-		}
-	}
+		defaultModel(chunks, p.model)
+		return chunks, ev.name == "message_stop", nil
+	}, send)
 }
 
 func (p *anthropicProvider) Embed(context.Context, *inferencev1.EmbeddingsRequest) (*inferencev1.EmbeddingsResponse, error) {
@@ -225,14 +176,4 @@ func (p *anthropicProvider) post(parent, ctx context.Context, body []byte, strea
 	e := anthropic.ParseError(resp.StatusCode, errBody, resp.Header.Get("Retry-After"))
 	e.Message = redact(e.Message, []string{key})
 	return nil, e
-}
-
-// streamFailureOf reports e as an error before anything was sent (a
-// fallback can still retry) and as a final error chunk after.
-func streamFailureOf(sent bool, send func(*inferencev1.ChatChunk) error, e *errs.Error) error {
-	if !sent || e.Kind == errs.KindCanceled {
-		return e
-	}
-	return send(&inferencev1.ChatChunk{Error: &inferencev1.StreamError{
-		Code: e.Code, Message: e.Message, Retryable: Retryable(e)}})
 }

@@ -97,24 +97,18 @@ func (p *bedrockProvider) Chat(parent context.Context, req *inferencev1.ChatRequ
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeoutCause(parent, p.timeout, errProviderTimeout)
-	defer cancel()
-	resp, err := p.post(parent, ctx, p.unaryURL, body, false)
+	raw, header, err := readUnary(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
+		return p.post(parent, ctx, p.unaryURL, body, false)
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer resp.Body.Close()
-	markFirstByte(parent)
-	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
-	if err != nil {
-		return nil, transportError(parent, ctx, p.timeout, err)
 	}
 	out, err := bedrock.ParseResponse(raw)
 	if err != nil {
 		return nil, malformed(err)
 	}
 	// Converse names neither; the request id identifies the answer.
-	out.Id, out.Model = resp.Header.Get("X-Amzn-Requestid"), p.model
+	out.Id, out.Model = header.Get("X-Amzn-Requestid"), p.model
 	return out, nil
 }
 
@@ -128,27 +122,26 @@ func (p *bedrockProvider) ChatStream(parent context.Context, req *inferencev1.Ch
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
-	idle := time.AfterFunc(p.timeout, func() { cancel(errProviderTimeout) })
-	defer idle.Stop()
-
-	resp, err := p.post(parent, ctx, p.streamURL, body, true)
+	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
+		return p.post(parent, ctx, p.streamURL, body, true)
+	})
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer call.close()
 
-	id := resp.Header.Get("X-Amzn-Requestid")
-	frames := bufio.NewReaderSize(resp.Body, 16<<10)
+	// Event-stream framing is binary, not SSE: this loop is relaySSE's
+	// counterpart for it.
+	id := call.resp.Header.Get("X-Amzn-Requestid")
+	frames := bufio.NewReaderSize(call.resp.Body, 16<<10)
 	decoder := eventstream.NewDecoder()
 	parser := bedrock.NewStreamParser()
 	var payload []byte
 	sent := false
 	for {
-		idle.Reset(p.timeout)
+		call.idle.Reset(p.timeout)
 		msg, err := nextEventMessage(frames, decoder, payload)
-		idle.Stop() // a slow consumer must not count as a silent provider
+		call.idle.Stop() // a slow consumer must not count as a silent provider
 		if err != nil {
 			if errors.Is(err, io.EOF) && parser.Stopped() {
 				return nil // ended after messageStop without metadata
@@ -159,7 +152,7 @@ func (p *bedrockProvider) ChatStream(parent context.Context, req *inferencev1.Ch
 			if isFramingError(err) {
 				return streamFailureOf(sent, send, malformed(err))
 			}
-			return streamFailureOf(sent, send, transportError(parent, ctx, p.timeout, err))
+			return streamFailureOf(sent, send, call.transportError(err))
 		}
 		payload = msg.Payload[:0] // reused by the next Decode; nothing below keeps it
 		switch headerString(msg.Headers, ":message-type") {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -69,22 +68,16 @@ func (p *cohereProvider) body(req *inferencev1.ChatRequest, stream bool) ([]byte
 	return b, nil
 }
 
-func (p *cohereProvider) Chat(parent context.Context, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error) {
+func (p *cohereProvider) Chat(ctx context.Context, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error) {
 	body, err := p.body(req, false)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeoutCause(parent, p.timeout, errProviderTimeout)
-	defer cancel()
-	resp, err := p.post(parent, ctx, body, false)
+	raw, _, err := readUnary(ctx, p.timeout, func(call context.Context) (*http.Response, error) {
+		return p.post(ctx, call, body, false)
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer resp.Body.Close()
-	markFirstByte(parent)
-	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
-	if err != nil {
-		return nil, transportError(parent, ctx, p.timeout, err)
 	}
 	out, err := cohere.ParseResponse(raw)
 	if err != nil {
@@ -94,6 +87,8 @@ func (p *cohereProvider) Chat(parent context.Context, req *inferencev1.ChatReque
 	return out, nil
 }
 
+var errCohereEndedEarly = errors.New("the stream ended before message-end")
+
 // ChatStream relays Cohere's event stream, sending the events that carry
 // something canonical. The stream ends at message-end; the served
 // entity's timeout bounds the wait for each event, not the stream.
@@ -102,56 +97,25 @@ func (p *cohereProvider) ChatStream(parent context.Context, req *inferencev1.Cha
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
-	idle := time.AfterFunc(p.timeout, func() { cancel(errProviderTimeout) })
-	defer idle.Stop()
-
-	resp, err := p.post(parent, ctx, body, true)
+	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
+		return p.post(parent, ctx, body, true)
+	})
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-
-	events := newSSEReader(resp.Body)
-	defer events.release()
+	defer call.close()
 	parser := cohere.NewStreamParser()
-	sent := false
-	for {
-		idle.Reset(p.timeout)
-		ev, err := events.next()
-		idle.Stop() // a slow consumer must not count as a silent provider
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = errors.New("the stream ended before message-end")
-			}
-			return streamFailureOf(sent, send, transportError(parent, ctx, p.timeout, err))
-		}
+	return call.relaySSE(errCohereEndedEarly, func(ev sseEvent) ([]*inferencev1.ChatChunk, bool, error) {
 		chunks, err := parser.Parse(ev.name, ev.data)
 		if err != nil {
-			return streamFailureOf(sent, send, malformed(err))
+			return nil, false, err
 		}
+		chunks = canonicalOnly(chunks) // content-end, citations: nothing canonical
 		for _, c := range chunks {
-			if len(c.GetDeltas()) == 0 && c.GetUsage() == nil && c.GetError() == nil {
-				continue // content-end, citations: nothing canonical
-			}
-			c.Raw, c.RawDialect, c.RawEvent = nil, inferencev1.Dialect_DIALECT_UNSPECIFIED, ""
 			c.Model = p.model
-			if !sent {
-				markFirstByte(parent)
-			}
-			if err := send(c); err != nil {
-				return err
-			}
-			sent = true
-			if c.GetError() != nil {
-				return nil // the provider's own error ends the stream
-			}
 		}
-		if parser.Ended() {
-			return nil
-		}
-	}
+		return chunks, parser.Ended(), nil
+	}, send)
 }
 
 func (p *cohereProvider) Embed(context.Context, *inferencev1.EmbeddingsRequest) (*inferencev1.EmbeddingsResponse, error) {

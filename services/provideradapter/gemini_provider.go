@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -93,15 +91,8 @@ func (p *geminiProvider) Chat(ctx context.Context, req *inferencev1.ChatRequest)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := gemini.ParseResponse(raw)
-	if err != nil {
-		return nil, malformed(err)
-	}
-	resp.Model = firstNonEmpty(resp.GetModel(), p.model)
-	if passthrough {
-		resp.Raw, resp.RawDialect = raw, inferencev1.Dialect_DIALECT_GEMINI
-	}
-	return resp, nil
+	return parseChat(raw, p.model, rawDialectIf(passthrough, inferencev1.Dialect_DIALECT_GEMINI),
+		gemini.ParseResponse, gemini.ParseResponse)
 }
 
 // ChatStream relays a :streamGenerateContent?alt=sse stream. Gemini's
@@ -113,78 +104,57 @@ func (p *geminiProvider) ChatStream(parent context.Context, req *inferencev1.Cha
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
-	idle := time.AfterFunc(p.timeout, func() { cancel(errProviderTimeout) })
-	defer idle.Stop()
-
-	resp, err := p.post(parent, ctx, p.streamURL, body, true)
+	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
+		return p.post(parent, ctx, p.streamURL, body, true)
+	})
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer call.close()
 
 	parser := gemini.NewStreamParser()
-	sent := false
-	relay := func(data []byte) (bool, error) {
+	parse := func(data []byte) ([]*inferencev1.ChatChunk, error) {
 		chunks, err := parser.Parse("", data)
 		if err != nil {
-			return false, streamFailureOf(sent, send, malformed(err))
+			return nil, err
 		}
 		for _, c := range chunks {
 			if !passthrough {
 				c.Raw, c.RawDialect, c.RawEvent = nil, inferencev1.Dialect_DIALECT_UNSPECIFIED, ""
 			}
 			c.Model = firstNonEmpty(c.GetModel(), p.model)
-			if !sent {
-				markFirstByte(parent)
-			}
-			if err := send(c); err != nil {
-				return false, err
-			}
-			sent = true
-			if c.GetError() != nil {
-				return false, nil // the provider's own error frame ends the stream
-			}
 		}
-		return true, nil
+		return chunks, nil
 	}
 
-	if isJSON(resp.Header.Get("Content-Type")) {
+	if isJSON(call.resp.Header.Get("Content-Type")) {
 		// A server that ignored alt=sse answers one JSON array of
 		// responses; the idle timer bounds reading all of it.
-		raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
+		raw, err := readAll(call.resp.Body, call.resp.ContentLength, maxResponseBytes)
 		if err != nil {
-			return transportError(parent, ctx, p.timeout, err)
+			return call.transportError(err)
 		}
 		var frames []json.RawMessage
 		if err := json.Unmarshal(raw, &frames); err != nil {
 			return malformed(err)
 		}
+		sent := false
 		for _, f := range frames {
-			if more, err := relay(f); !more || err != nil {
+			chunks, err := parse(f)
+			if err != nil {
+				return streamFailureOf(sent, send, malformed(err))
+			}
+			if stop, err := sendChunks(parent, chunks, &sent, send); stop || err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-
-	events := newSSEReader(resp.Body)
-	defer events.release()
-	for {
-		idle.Reset(p.timeout)
-		ev, err := events.next()
-		idle.Stop() // a slow consumer must not count as a silent provider
-		if errors.Is(err, io.EOF) {
-			return nil // Gemini ends a stream by closing it
-		}
-		if err != nil {
-			return streamFailureOf(sent, send, transportError(parent, ctx, p.timeout, err))
-		}
-		if more, err := relay(ev.data); !more || err != nil {
-			return err
-		}
-	}
+	// Gemini ends a stream by closing it: the end of the stream is no failure.
+	return call.relaySSE(nil, func(ev sseEvent) ([]*inferencev1.ChatChunk, bool, error) {
+		chunks, err := parse(ev.data)
+		return chunks, false, err
+	}, send)
 }
 
 // Embed computes embeddings. A Gemini client's embedContent or
@@ -239,19 +209,10 @@ func isBatchEmbedBody(body []byte) bool {
 // unary posts body and returns the whole 2xx answer, all within the served
 // entity's timeout.
 func (p *geminiProvider) unary(parent context.Context, url string, body []byte) ([]byte, error) {
-	ctx, cancel := context.WithTimeoutCause(parent, p.timeout, errProviderTimeout)
-	defer cancel()
-	resp, err := p.post(parent, ctx, url, body, false)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	markFirstByte(parent)
-	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
-	if err != nil {
-		return nil, transportError(parent, ctx, p.timeout, err)
-	}
-	return raw, nil
+	raw, _, err := readUnary(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
+		return p.post(parent, ctx, url, body, false)
+	})
+	return raw, err
 }
 
 // post sends the request and returns a 2xx response; anything else is

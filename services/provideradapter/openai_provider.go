@@ -93,21 +93,8 @@ func (p *openAIProvider) Chat(ctx context.Context, req *inferencev1.ChatRequest)
 	if err != nil {
 		return nil, err
 	}
-	parse := openai.ParseChatResponse
-	if passthrough {
-		parse = openai.ParseChatSummary // the router forwards raw; only the summary is needed
-	}
-	resp, err := parse(raw)
-	if err != nil {
-		return nil, malformed(err)
-	}
-	if resp.Model == "" {
-		resp.Model = p.model
-	}
-	if passthrough {
-		resp.Raw, resp.RawDialect = raw, inferencev1.Dialect_DIALECT_OPENAI_CHAT
-	}
-	return resp, nil
+	return parseChat(raw, p.model, rawDialectIf(passthrough, inferencev1.Dialect_DIALECT_OPENAI_CHAT),
+		openai.ParseChatResponse, openai.ParseChatSummary)
 }
 
 func (p *openAIProvider) Embed(ctx context.Context, req *inferencev1.EmbeddingsRequest) (*inferencev1.EmbeddingsResponse, error) {
@@ -148,19 +135,10 @@ func (p *openAIProvider) Embed(ctx context.Context, req *inferencev1.EmbeddingsR
 // unary posts body and returns the whole 2xx answer, all within the served
 // entity's timeout.
 func (p *openAIProvider) unary(parent context.Context, url string, body []byte, clientHeaders map[string]string) ([]byte, error) {
-	ctx, cancel := context.WithTimeoutCause(parent, p.timeout, errProviderTimeout)
-	defer cancel()
-	resp, err := p.post(parent, ctx, url, body, false, clientHeaders)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	markFirstByte(parent)
-	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
-	if err != nil {
-		return nil, transportError(parent, ctx, p.timeout, err)
-	}
-	return raw, nil
+	raw, _, err := readUnary(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
+		return p.post(parent, ctx, url, body, false, clientHeaders)
+	})
+	return raw, err
 }
 
 // ChatStream relays the provider's SSE stream event by event. The served
@@ -171,59 +149,36 @@ func (p *openAIProvider) ChatStream(parent context.Context, req *inferencev1.Cha
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
-	idle := time.AfterFunc(p.timeout, func() { cancel(errProviderTimeout) })
-	defer idle.Stop()
-
-	resp, err := p.post(parent, ctx, p.chatURL, body, true, passthroughHeaders(passthrough, req.GetSource()))
+	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
+		return p.post(parent, ctx, p.chatURL, body, true, passthroughHeaders(passthrough, req.GetSource()))
+	})
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer call.close()
 
-	if isJSON(resp.Header.Get("Content-Type")) {
+	if isJSON(call.resp.Header.Get("Content-Type")) {
 		// Some OpenAI-compatible servers ignore "stream": true. The idle
 		// timer keeps running: it bounds reading the whole answer.
-		return p.relayUnstreamed(parent, ctx, resp, send)
+		return p.relayUnstreamed(parent, call.ctx, call.resp, send)
 	}
-	events := newSSEReader(resp.Body)
-	defer events.release()
-	sent := false
-	for {
-		idle.Reset(p.timeout)
-		ev, err := events.next()
-		idle.Stop() // a slow consumer must not count as a silent provider
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil // some servers end without [DONE]
-			}
-			return p.streamFailure(sent, send, transportError(parent, ctx, p.timeout, err))
-		}
+	var one [1]*inferencev1.ChatChunk // each event is one chunk; no slice per event
+	// Some servers end without [DONE]: the end of the stream is no failure.
+	return call.relaySSE(nil, func(ev sseEvent) ([]*inferencev1.ChatChunk, bool, error) {
 		if string(ev.data) == "[DONE]" {
-			return nil
+			return nil, true, nil
 		}
 		chunk, err := openai.ParseChunkSummary(ev.data)
 		if err != nil {
-			return p.streamFailure(sent, send, malformed(err))
+			return nil, false, err
 		}
 		if passthrough {
 			chunk.Raw, chunk.RawDialect, chunk.RawEvent = ev.data, inferencev1.Dialect_DIALECT_OPENAI_CHAT, ev.name
 		}
-		if chunk.Model == "" {
-			chunk.Model = p.model
-		}
-		if !sent {
-			markFirstByte(parent)
-		}
-		if err := send(chunk); err != nil {
-			return err
-		}
-		sent = true
-		if chunk.Error != nil {
-			return nil // the provider's own in-stream error ends the stream
-		}
-	}
+		chunk.Model = firstNonEmpty(chunk.Model, p.model)
+		one[0] = chunk
+		return one[:], false, nil
+	}, send)
 }
 
 func isJSON(contentType string) bool {
@@ -266,19 +221,6 @@ func (p *openAIProvider) relayUnstreamed(parent, ctx context.Context, resp *http
 		if err := send(c); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// streamFailure reports e as an error before anything was sent (a fallback
-// can still retry) and as a final error chunk after.
-func (p *openAIProvider) streamFailure(sent bool, send func(*inferencev1.ChatChunk) error, e *errs.Error) error {
-	if !sent || e.Kind == errs.KindCanceled {
-		return e
-	}
-	if err := send(&inferencev1.ChatChunk{Error: &inferencev1.StreamError{
-		Code: e.Code, Message: e.Message, Retryable: Retryable(e)}}); err != nil {
-		return err
 	}
 	return nil
 }

@@ -3,10 +3,8 @@ package provideradapter
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -63,16 +61,11 @@ func (p *responsesProvider) Chat(ctx context.Context, req *inferencev1.ChatReque
 	if err != nil {
 		return nil, err
 	}
-	resp, err := responses.ParseResponse(raw)
-	if err != nil {
-		return nil, malformed(err)
-	}
-	resp.Model = firstNonEmpty(resp.GetModel(), p.model)
-	if passthrough {
-		resp.Raw, resp.RawDialect = raw, inferencev1.Dialect_DIALECT_OPENAI_RESPONSES
-	}
-	return resp, nil
+	return parseChat(raw, p.model, rawDialectIf(passthrough, inferencev1.Dialect_DIALECT_OPENAI_RESPONSES),
+		responses.ParseResponse, responses.ParseResponse)
 }
+
+var errResponsesEndedEarly = errors.New("the stream ended before the response completed")
 
 // ChatStream relays the Responses event stream: raw for a Responses client,
 // only the events that carry something canonical for others. It ends at
@@ -83,34 +76,18 @@ func (p *responsesProvider) ChatStream(parent context.Context, req *inferencev1.
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
-	idle := time.AfterFunc(p.timeout, func() { cancel(errProviderTimeout) })
-	defer idle.Stop()
-
-	resp, err := p.post(parent, ctx, p.responsesURL, body, true, passthroughHeaders(passthrough, req.GetSource()))
+	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
+		return p.post(parent, ctx, p.responsesURL, body, true, passthroughHeaders(passthrough, req.GetSource()))
+	})
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-
-	events := newSSEReader(resp.Body)
-	defer events.release()
+	defer call.close()
 	parser := responses.NewStreamParser()
-	sent := false
-	for {
-		idle.Reset(p.timeout)
-		ev, err := events.next()
-		idle.Stop() // a slow consumer must not count as a silent provider
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = errors.New("the stream ended before the response completed")
-			}
-			return streamFailureOf(sent, send, transportError(parent, ctx, p.timeout, err))
-		}
+	return call.relaySSE(errResponsesEndedEarly, func(ev sseEvent) ([]*inferencev1.ChatChunk, bool, error) {
 		chunks, err := parser.Parse(ev.name, ev.data)
 		if err != nil {
-			return streamFailureOf(sent, send, malformed(err))
+			return nil, false, err
 		}
 		terminal := false
 		for _, c := range chunks {
@@ -118,26 +95,11 @@ func (p *responsesProvider) ChatStream(parent context.Context, req *inferencev1.
 			case "response.completed", "response.incomplete", "response.failed", "error":
 				terminal = true
 			}
-			if !passthrough {
-				if len(c.GetDeltas()) == 0 && c.GetUsage() == nil && c.GetError() == nil {
-					continue
-				}
-				c.Raw, c.RawDialect, c.RawEvent = nil, inferencev1.Dialect_DIALECT_UNSPECIFIED, ""
-			}
-			c.Model = firstNonEmpty(c.GetModel(), p.model)
-			if !sent {
-				markFirstByte(parent)
-			}
-			if err := send(c); err != nil {
-				return err
-			}
-			sent = true
-			if c.GetError() != nil {
-				return nil
-			}
 		}
-		if terminal {
-			return nil
+		if !passthrough {
+			chunks = canonicalOnly(chunks)
 		}
-	}
+		defaultModel(chunks, p.model)
+		return chunks, terminal, nil
+	}, send)
 }

@@ -1,0 +1,188 @@
+package provideradapter
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+	"github.com/tollgate/tollgate/services/kit/errs"
+)
+
+// postFunc sends one provider request within ctx and returns its 2xx
+// response; a provider's post method, bound to its URL and body.
+type postFunc func(ctx context.Context) (*http.Response, error)
+
+// readUnary posts and returns the whole 2xx answer and its headers, all
+// within the served entity's timeout. Every provider's unary call has this
+// shape; only what they send and how they parse differs.
+func readUnary(parent context.Context, timeout time.Duration, post postFunc) ([]byte, http.Header, error) {
+	ctx, cancel := context.WithTimeoutCause(parent, timeout, errProviderTimeout)
+	defer cancel()
+	resp, err := post(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	markFirstByte(parent)
+	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
+	if err != nil {
+		return nil, nil, transportError(parent, ctx, timeout, err)
+	}
+	return raw, resp.Header, nil
+}
+
+// parseChat parses a unary chat answer, naming the served entity's model
+// where the provider named none. A passthrough answer (rawDialect set) is
+// parsed with parseSummary, since the router forwards its bytes and needs
+// only the summary, and carries those bytes in Raw.
+func parseChat(raw []byte, model string, rawDialect inferencev1.Dialect, parse, parseSummary func([]byte) (*inferencev1.ChatResponse, error)) (*inferencev1.ChatResponse, error) {
+	passthrough := rawDialect != inferencev1.Dialect_DIALECT_UNSPECIFIED
+	if passthrough {
+		parse = parseSummary
+	}
+	out, err := parse(raw)
+	if err != nil {
+		return nil, malformed(err)
+	}
+	out.Model = firstNonEmpty(out.GetModel(), model)
+	if passthrough {
+		out.Raw, out.RawDialect = raw, rawDialect
+	}
+	return out, nil
+}
+
+// rawDialectIf is dialect for a passthrough answer and none otherwise.
+func rawDialectIf(passthrough bool, dialect inferencev1.Dialect) inferencev1.Dialect {
+	if !passthrough {
+		return inferencev1.Dialect_DIALECT_UNSPECIFIED
+	}
+	return dialect
+}
+
+// streamCall is an open streaming call. The served entity's timeout bounds
+// the wait for the first byte and every gap between events, not the whole
+// stream: idle cancels ctx when it fires.
+type streamCall struct {
+	parent, ctx context.Context
+	cancel      context.CancelCauseFunc
+	idle        *time.Timer
+	timeout     time.Duration
+	resp        *http.Response
+}
+
+// openStream posts a stream request; close the call when done with it.
+// The call is returned by value so that it can stay on the caller's stack.
+func openStream(parent context.Context, timeout time.Duration, post postFunc) (streamCall, error) {
+	ctx, cancel := context.WithCancelCause(parent)
+	idle := time.AfterFunc(timeout, func() { cancel(errProviderTimeout) })
+	resp, err := post(ctx)
+	if err != nil {
+		idle.Stop()
+		cancel(nil)
+		return streamCall{}, err
+	}
+	return streamCall{parent: parent, ctx: ctx, cancel: cancel, idle: idle, timeout: timeout, resp: resp}, nil
+}
+
+func (s *streamCall) close() {
+	s.resp.Body.Close()
+	s.idle.Stop()
+	s.cancel(nil)
+}
+
+// transportError types a read failure of this call.
+func (s *streamCall) transportError(err error) *errs.Error {
+	return transportError(s.parent, s.ctx, s.timeout, err)
+}
+
+// sseParseFunc turns one event into the chunks to send (already filtered
+// and completed for the client), and reports whether it ended the stream.
+type sseParseFunc func(ev sseEvent) (chunks []*inferencev1.ChatChunk, done bool, err error)
+
+// relaySSE relays the call's Server-Sent Events until parse says the
+// stream is done, a chunk carries the provider's own error, or the stream
+// ends. endedEarly is the failure an end of stream means; nil when the
+// provider may end a stream by closing it.
+func (s *streamCall) relaySSE(endedEarly error, parse sseParseFunc, send func(*inferencev1.ChatChunk) error) error {
+	events := newSSEReader(s.resp.Body)
+	defer events.release()
+	sent := false
+	for {
+		s.idle.Reset(s.timeout)
+		ev, err := events.next()
+		s.idle.Stop() // a slow consumer must not count as a silent provider
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				if endedEarly == nil {
+					return nil
+				}
+				err = endedEarly
+			}
+			return streamFailureOf(sent, send, s.transportError(err))
+		}
+		chunks, done, err := parse(ev)
+		if err != nil {
+			return streamFailureOf(sent, send, malformed(err))
+		}
+		if stop, err := sendChunks(s.parent, chunks, &sent, send); stop || err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// sendChunks sends chunks in order, marking the first byte of the call
+// before the first one sent. stop says a chunk carried the provider's own
+// error, which ends the stream.
+func sendChunks(parent context.Context, chunks []*inferencev1.ChatChunk, sent *bool, send func(*inferencev1.ChatChunk) error) (stop bool, err error) {
+	for _, c := range chunks {
+		if !*sent {
+			markFirstByte(parent)
+		}
+		if err := send(c); err != nil {
+			return true, err
+		}
+		*sent = true
+		if c.GetError() != nil {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// canonicalOnly drops the chunks that carry nothing canonical (pings,
+// block stops…) and strips the raw frame from the rest, for a client of
+// another dialect. It filters in place.
+func canonicalOnly(chunks []*inferencev1.ChatChunk) []*inferencev1.ChatChunk {
+	kept := chunks[:0]
+	for _, c := range chunks {
+		if len(c.GetDeltas()) == 0 && c.GetUsage() == nil && c.GetError() == nil {
+			continue
+		}
+		c.Raw, c.RawDialect, c.RawEvent = nil, inferencev1.Dialect_DIALECT_UNSPECIFIED, ""
+		kept = append(kept, c)
+	}
+	return kept
+}
+
+// defaultModel names model in the chunks that name none.
+func defaultModel(chunks []*inferencev1.ChatChunk, model string) {
+	for _, c := range chunks {
+		c.Model = firstNonEmpty(c.GetModel(), model)
+	}
+}
+
+// streamFailureOf reports e as an error before anything was sent (a
+// fallback can still retry) and as a final error chunk after.
+func streamFailureOf(sent bool, send func(*inferencev1.ChatChunk) error, e *errs.Error) error {
+	if !sent || e.Kind == errs.KindCanceled {
+		return e
+	}
+	return send(&inferencev1.ChatChunk{Error: &inferencev1.StreamError{
+		Code: e.Code, Message: e.Message, Retryable: Retryable(e)}})
+}
