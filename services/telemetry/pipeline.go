@@ -69,6 +69,23 @@ func StartPipeline(life *serve.Lifecycle, opts PipelineOptions, log *slog.Logger
 		}
 		return nil
 	})
+	if opts.Config != nil {
+		se, err := export.NewServedEntities(ctx, opts.DeltaDir, log, reg)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		done := make(chan struct{})
+		life.Go("delta-served-entities", func() error { defer close(done); se.Run(ctx, opts.Config); return nil })
+		life.OnStop("delta-served-entities", func(stopCtx context.Context) error {
+			cancel()
+			select {
+			case <-done:
+			case <-stopCtx.Done():
+			}
+			return nil
+		})
+	}
 	log.Info("delta export on", "dir", opts.DeltaDir)
 	return srv, nil
 }

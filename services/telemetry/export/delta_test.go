@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	telemetryv1 "github.com/tollgate/tollgate/gen/go/tollgate/telemetry/v1"
+	"github.com/tollgate/tollgate/services/kit/config"
+	"github.com/tollgate/tollgate/services/telemetry/delta"
 	"github.com/tollgate/tollgate/services/telemetry/spool"
 )
 
@@ -174,5 +176,68 @@ func TestRepeatsWithinABatchAreDropped(t *testing.T) {
 	got := uniqueByRequestID(evs)
 	if len(got) != 3 || got[0] != evs[0] || got[2] != evs[2] {
 		t.Fatalf("got %d events", len(got))
+	}
+}
+
+func TestServedEntitiesMirrorIsExactlyOncePerVersion(t *testing.T) {
+	root := t.TempDir()
+	parse := func(model string, withSecond bool) *config.Config {
+		y := `
+endpoints:
+  - name: chat
+    task: chat
+    served_entities: [{name: a, provider: fake, model: ` + model + `}]
+`
+		if withSecond {
+			y += `  - name: vectors
+    task: embeddings
+    served_entities: [{name: e, provider: fake, model: emb}]
+`
+		}
+		c, err := config.Parse([]byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ctx := context.Background()
+	open := func() *ServedEntities {
+		s, err := NewServedEntities(ctx, root, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	for _, step := range []struct {
+		cfg  *config.Config
+		rows int // rows in the table after the step
+	}{
+		{parse("m1", true), 2},  // two versions appear
+		{parse("m1", true), 2},  // nothing changed
+		{parse("m2", true), 3},  // chat's entity changed: a new version
+		{parse("m2", false), 4}, // vectors left the config: a deletion row
+		{parse("m2", false), 4}, // still nothing new
+	} {
+		if err := s.Sync(ctx, step.cfg); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := delta.ReadAll[delta.ServedEntityRow](ctx, s.w.Table())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != step.rows {
+			t.Fatalf("%d rows, want %d: %+v", len(rows), step.rows, rows)
+		}
+	}
+	// A restarted writer (fresh state) adds nothing for an unchanged config.
+	if err := open().Sync(ctx, parse("m2", false)); err != nil {
+		t.Fatal(err)
+	}
+	reader := chdbReader(t)
+	got := query(t, reader, filepath.Join(root, ServedEntitiesTable),
+		"SELECT count() AS n, uniqExact(served_entity_id) AS ids, countIf(endpoint_delete_time IS NOT NULL) AS deleted FROM {table}")
+	if got["n"] != 4 || got["ids"] != 3 || got["deleted"] != 1 {
+		t.Fatalf("chdb sees %v, want 4 rows of 3 versions with 1 deletion", got)
 	}
 }
