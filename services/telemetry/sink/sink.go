@@ -82,6 +82,7 @@ type Sink struct {
 	m      *sinkMetrics
 
 	queue  chan *telemetryv1.UsageEvent
+	full   chan struct{} // signalled when a batch's worth is queued
 	closed atomic.Bool
 
 	// Queue-full drops not yet logged, and when they were last logged.
@@ -106,6 +107,7 @@ func New(client telemetryv1.TelemetryServiceClient, sender string, log *slog.Log
 		log:     log,
 		opts:    opts,
 		queue:   make(chan *telemetryv1.UsageEvent, opts.QueueSize),
+		full:    make(chan struct{}, 1),
 		flusher: make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 	}
@@ -127,6 +129,12 @@ func (s *Sink) Emit(e *telemetryv1.UsageEvent) {
 	}
 	select {
 	case s.queue <- e:
+		if len(s.queue) >= s.opts.MaxBatch {
+			select {
+			case s.full <- struct{}{}: // a batch is ready: flush before the interval
+			default:
+			}
+		}
 	default:
 		s.m.droppedQueueFull.Inc()
 		s.noteQueueDrop()
