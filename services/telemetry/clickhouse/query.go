@@ -80,34 +80,7 @@ func (s *Store) QueryUsage(ctx context.Context, from, to time.Time, groupBy []st
 			dims = append(dims, d)
 		}
 	}
-	var q strings.Builder
-	q.WriteString("SELECT ")
-	for i, d := range dims {
-		fmt.Fprintf(&q, "%s AS d%d, ", groupByExpr[d], i)
-	}
-	q.WriteString("count() AS requests, countIf(status_code >= 400) AS errors, sum(input_token_count) AS input_tokens, " +
-		"sum(output_token_count) AS output_tokens, quantiles(0.5, 0.95, 0.99)(latency_ms) AS latency")
-	fmt.Fprintf(&q, " FROM %s WHERE request_time >= toDateTime(%d) AND request_time < toDateTime(%d)",
-		s.table(tableUsage), clampUnix(from), clampUnix(to))
-	if len(endpoints) > 0 {
-		q.WriteString(" AND endpoint_name IN (")
-		for i, e := range endpoints {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString(quoteString(e))
-		}
-		q.WriteString(")")
-	}
-	if len(dims) > 0 {
-		aliases := make([]string, len(dims))
-		for i := range dims {
-			aliases[i] = fmt.Sprintf("d%d", i)
-		}
-		list := strings.Join(aliases, ", ")
-		q.WriteString(" GROUP BY " + list + " ORDER BY " + list)
-	}
-	rows, err := s.conn.Query(ctx, q.String())
+	rows, err := s.conn.Query(ctx, usageQuerySQL(s.table(tableUsage), from, to, dims, endpoints))
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: usage query: %w", err)
 	}
@@ -174,4 +147,37 @@ func quoteString(s string) string {
 	}
 	b.WriteByte('\'')
 	return b.String()
+}
+
+// usageQuerySQL is QueryUsage's statement: plain SQL that ClickHouse 18.16
+// and current releases both run (the tests run it on both).
+func usageQuerySQL(table string, from, to time.Time, dims, endpoints []string) string {
+	var q strings.Builder
+	q.WriteString("SELECT ")
+	for i, d := range dims {
+		fmt.Fprintf(&q, "%s AS d%d, ", groupByExpr[d], i)
+	}
+	q.WriteString("count() AS requests, countIf(status_code >= 400) AS errors, sum(input_token_count) AS input_tokens, " +
+		"sum(output_token_count) AS output_tokens, quantiles(0.5, 0.95, 0.99)(latency_ms) AS latency")
+	fmt.Fprintf(&q, " FROM %s WHERE request_time >= toDateTime(%d) AND request_time < toDateTime(%d)",
+		table, clampUnix(from), clampUnix(to))
+	if len(endpoints) > 0 {
+		q.WriteString(" AND endpoint_name IN (")
+		for i, e := range endpoints {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(quoteString(e))
+		}
+		q.WriteString(")")
+	}
+	if len(dims) > 0 {
+		aliases := make([]string, len(dims))
+		for i := range dims {
+			aliases[i] = fmt.Sprintf("d%d", i)
+		}
+		list := strings.Join(aliases, ", ")
+		q.WriteString(" GROUP BY " + list + " ORDER BY " + list)
+	}
+	return q.String()
 }
