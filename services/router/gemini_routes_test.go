@@ -4,26 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
-	authzv1 "github.com/tollgate/tollgate/gen/go/tollgate/authz/v1"
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 	provideradapterv1 "github.com/tollgate/tollgate/gen/go/tollgate/provideradapter/v1"
-	"github.com/tollgate/tollgate/services/authz"
-	"github.com/tollgate/tollgate/services/authz/policy"
-	"github.com/tollgate/tollgate/services/kit/config"
 	"github.com/tollgate/tollgate/services/kit/errs"
-	"github.com/tollgate/tollgate/services/kit/inproc"
 	"github.com/tollgate/tollgate/services/kit/wire/gemini"
-	"github.com/tollgate/tollgate/services/router/facade"
 )
 
 // geminiConfig has one endpoint per kind of answer the Gemini stub gives
@@ -223,34 +214,8 @@ type geminiFixture struct {
 
 func newGeminiFixture(t *testing.T) *geminiFixture {
 	t.Helper()
-	cfg, err := config.Parse([]byte(geminiConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := config.NewStaticStore(cfg)
-	log := slog.New(slog.DiscardHandler)
-	authzSrv := authz.NewServer(store, log, prometheus.NewRegistry())
-	decider := policy.NewDecider()
-	watcher := policy.NewWatcher(authzv1.NewAuthzServiceClient(inproc.New(&authzv1.AuthzService_ServiceDesc, authzSrv)), decider, "test", log)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go watcher.Run(ctx)
-	if err := watcher.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	f := &geminiFixture{adapter: &geminiStub{}, usage: &recordingSink{}}
-	svc := NewService(Deps{
-		Config: store, Policy: decider, Limiter: denyingLimiter{"limited"},
-		Adapter: provideradapterv1.NewProviderAdapterServiceClient(inproc.New(&provideradapterv1.ProviderAdapterService_ServiceDesc, f.adapter)),
-		Usage:   f.usage, Log: log, Registry: prometheus.NewRegistry(),
-	})
-	h, err := facade.New(ctx, svc, facade.Options{MaxBodyBytes: func() int64 { return 1 << 20 }, Ready: svc.Ready, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	f.url = srv.URL
+	f.url = serveRouter(t, geminiConfig, f.adapter, "limited", f.usage)
 	return f
 }
 

@@ -221,9 +221,12 @@ type fixture struct {
 	usage   *recordingSink
 }
 
-func newFixture(t *testing.T, limitedEndpoint string) *fixture {
+// serveRouter starts the router and its facade on loopback with the real
+// authz decider (fed in-process), config yamlConfig, the given adapter and
+// a limiter that refuses limitedEndpoint; it returns the facade's URL.
+func serveRouter(t *testing.T, yamlConfig string, adapter provideradapterv1.ProviderAdapterServiceServer, limitedEndpoint string, usage UsageSink) string {
 	t.Helper()
-	cfg, err := config.Parse([]byte(testConfig))
+	cfg, err := config.Parse([]byte(yamlConfig))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,12 +241,11 @@ func newFixture(t *testing.T, limitedEndpoint string) *fixture {
 	if err := watcher.WaitReady(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{adapter: &stubAdapter{}, usage: &recordingSink{}}
 	reg := prometheus.NewRegistry()
 	svc := NewService(Deps{
 		Config: store, Policy: decider, Limiter: denyingLimiter{limitedEndpoint},
-		Adapter: provideradapterv1.NewProviderAdapterServiceClient(inproc.New(&provideradapterv1.ProviderAdapterService_ServiceDesc, f.adapter)),
-		Usage:   f.usage, Log: log, Registry: reg, Gatherer: reg,
+		Adapter: provideradapterv1.NewProviderAdapterServiceClient(inproc.New(&provideradapterv1.ProviderAdapterService_ServiceDesc, adapter)),
+		Usage:   usage, Log: log, Registry: reg, Gatherer: reg,
 	})
 	h, err := facade.New(ctx, svc, facade.Options{MaxBodyBytes: func() int64 { return 1 << 20 }, Ready: svc.Ready, Log: log})
 	if err != nil {
@@ -251,7 +253,13 @@ func newFixture(t *testing.T, limitedEndpoint string) *fixture {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	f.url = srv.URL
+	return srv.URL
+}
+
+func newFixture(t *testing.T, limitedEndpoint string) *fixture {
+	t.Helper()
+	f := &fixture{adapter: &stubAdapter{}, usage: &recordingSink{}}
+	f.url = serveRouter(t, testConfig, f.adapter, limitedEndpoint, f.usage)
 	return f
 }
 
