@@ -80,13 +80,9 @@ func (r *Row) label() string {
 	return fmt.Sprintf("%s %s %s c=%d", r.Topology, r.Dialect, r.Mode, r.Concurrency)
 }
 
-// gatewayCPUPerRequest is the CPU every gateway process spent per request.
-func (r *Row) gatewayCPUPerRequest() time.Duration { return r.PerRequest(r.GatewayCPU()) }
-
 // Targets are what WriteReport checks the rows against.
 type Targets struct {
-	Goals  []Goal
-	Parity []Parity
+	Goals []Goal
 }
 
 // Goal is a topology's published target.
@@ -148,7 +144,7 @@ func WriteReport(w io.Writer, rows []Row, targets Targets, machine string) error
 		fmt.Fprintf(&b, "\nWarning: other processes used more than %.0f%% of a core during: %s. Those figures are skewed; rerun on a quiet machine.\n",
 			100*busyElsewhere, strings.Join(busy, "; "))
 	}
-	if lines := append(goalLines(rows, targets.Goals), parityLines(rows, targets.Parity)...); len(lines) > 0 {
+	if lines := goalLines(rows, targets.Goals); len(lines) > 0 {
 		b.WriteString("\nTargets:\n\n")
 		for _, l := range lines {
 			b.WriteString("- " + l + "\n")

@@ -101,7 +101,7 @@ var errAnthropicEndedEarly = errors.New("the stream ended before message_stop")
 // every event goes back raw (ping included); for others only the events
 // that carry something canonical are sent, without the raw frame. The
 // served entity's timeout bounds the wait for each event, not the stream.
-func (p *anthropicProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+func (p *anthropicProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send ChunkSender) error {
 	body, passthrough, err := p.body(req, true)
 	if err != nil {
 		return err

@@ -61,7 +61,7 @@ func chatStream(t *testing.T, srv *Server, endpoint string, req *inferencev1.Cha
 			}
 			t.Fatalf("stream: %v", err)
 		}
-		out = append(out, m.GetChunk())
+		out = append(out, chunksOf(m)...)
 	}
 }
 
@@ -256,7 +256,7 @@ func TestAnthropicUpstreamErrors(t *testing.T) {
 			}
 			// Streams fail the same way before their first byte (a fallback may retry).
 			req.Stream = true
-			_, err = collectStream(context.Background(), srv.currentTable().entities[targetKey{"claude", "up"}].provider, req)
+			_, err = collectStream(context.Background(), srv.currentTable().endpoints["claude"].entities["up"].provider, req)
 			mustKind(t, err, tc.kind)
 		})
 	}

@@ -86,7 +86,7 @@ func cloudStream(t *testing.T, srv *Server, req *inferencev1.ChatRequest) ([]*in
 		if err != nil {
 			return out, errs.From(err)
 		}
-		out = append(out, m.GetChunk())
+		out = append(out, chunksOf(m)...)
 	}
 }
 

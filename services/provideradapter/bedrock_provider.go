@@ -117,7 +117,7 @@ func (p *bedrockProvider) Chat(parent context.Context, req *inferencev1.ChatRequ
 // or an error (:error-code); the stream is complete once messageStop and
 // the metadata (usage) that follows it have arrived. The served entity's
 // timeout bounds the wait for each message, not the stream.
-func (p *bedrockProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+func (p *bedrockProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send ChunkSender) error {
 	body, err := p.body(req) // the same body as Converse's: the URL says stream
 	if err != nil {
 		return err
@@ -131,62 +131,106 @@ func (p *bedrockProvider) ChatStream(parent context.Context, req *inferencev1.Ch
 	defer call.close()
 
 	// Event-stream framing is binary, not SSE: this loop is relaySSE's
-	// counterpart for it.
+	// counterpart for it, batching the messages that arrived together.
 	id := call.resp.Header.Get("X-Amzn-Requestid")
 	frames := bufio.NewReaderSize(call.resp.Body, 16<<10)
 	decoder := eventstream.NewDecoder()
 	parser := bedrock.NewStreamParser()
 	var payload []byte
+	batch := getChunkBatch() // send must not keep it
+	defer putChunkBatch(batch)
 	sent := false
 	for {
 		call.idle.Reset(p.timeout)
 		msg, err := nextEventMessage(frames, decoder, payload)
 		call.idle.Stop() // a slow consumer must not count as a silent provider
-		if err != nil {
-			if errors.Is(err, io.EOF) && parser.Stopped() {
-				return nil // ended after messageStop without metadata
+		var done bool
+		var failure *errs.Error // ends the stream once the batch before it is sent
+		batch.chunks = batch.chunks[:0]
+		for {
+			if err != nil {
+				failure = bedrockReadFailure(&call, parser, err)
+				done = failure == nil
+				break
 			}
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				err = errors.New("the stream ended before messageStop")
+			payload = msg.Payload[:0] // reused by the next Decode; no chunk keeps it
+			batch.chunks, done, failure = p.addMessage(batch.chunks, msg, parser, id)
+			if done || failure != nil || !eventMessageBuffered(frames) {
+				break
 			}
-			if isFramingError(err) {
-				return streamFailureOf(sent, send, malformed(err))
-			}
-			return streamFailureOf(sent, send, call.transportError(err))
+			msg, err = nextEventMessage(frames, decoder, payload) // buffered whole: does not wait
 		}
-		payload = msg.Payload[:0] // reused by the next Decode; nothing below keeps it
-		switch headerString(msg.Headers, ":message-type") {
-		case "event":
-		case "exception":
-			typ := headerString(msg.Headers, ":exception-type")
-			return streamFailureOf(sent, send, bedrock.ParseError(0, typ, msg.Payload, ""))
-		default: // "error": a failure of the stream itself, named in headers
-			body, _ := json.Marshal(map[string]string{"message": headerString(msg.Headers, ":error-message")})
-			return streamFailureOf(sent, send, bedrock.ParseError(0, headerString(msg.Headers, ":error-code"), body, ""))
+		if stop, err := sendChunks(parent, batch.chunks, &sent, send); stop || err != nil {
+			return err
 		}
-		event := headerString(msg.Headers, ":event-type")
-		chunks, err := parser.Parse(event, msg.Payload)
-		if err != nil {
-			return streamFailureOf(sent, send, malformed(err))
+		if failure != nil {
+			return streamFailureOf(sent, send, failure)
 		}
-		for _, c := range chunks {
-			if len(c.GetDeltas()) == 0 && c.GetUsage() == nil {
-				continue // contentBlockStop, redacted reasoning: nothing canonical
-			}
-			c.Raw, c.RawDialect, c.RawEvent = nil, inferencev1.Dialect_DIALECT_UNSPECIFIED, ""
-			c.Id, c.Model = id, p.model
-			if !sent {
-				markFirstByte(parent)
-			}
-			if err := send(c); err != nil {
-				return err
-			}
-			sent = true
-		}
-		if event == bedrock.EventMetadata && parser.Stopped() {
+		if done {
 			return nil
 		}
 	}
+}
+
+// addMessage adds the chunks of one event-stream message to batch. done
+// says the stream is complete (messageStop and the metadata after it have
+// arrived); failure is an exception or error message, or a payload that
+// does not parse.
+func (p *bedrockProvider) addMessage(batch []*inferencev1.ChatChunk, msg eventstream.Message, parser *bedrock.StreamParser, id string) ([]*inferencev1.ChatChunk, bool, *errs.Error) {
+	switch headerString(msg.Headers, ":message-type") {
+	case "event":
+	case "exception":
+		typ := headerString(msg.Headers, ":exception-type")
+		return batch, false, bedrock.ParseError(0, typ, msg.Payload, "")
+	default: // "error": a failure of the stream itself, named in headers
+		body, _ := json.Marshal(map[string]string{"message": headerString(msg.Headers, ":error-message")})
+		return batch, false, bedrock.ParseError(0, headerString(msg.Headers, ":error-code"), body, "")
+	}
+	event := headerString(msg.Headers, ":event-type")
+	chunks, err := parser.Parse(event, msg.Payload)
+	if err != nil {
+		return batch, false, malformed(err)
+	}
+	for _, c := range chunks {
+		if len(c.GetDeltas()) == 0 && c.GetUsage() == nil {
+			continue // contentBlockStop, redacted reasoning: nothing canonical
+		}
+		c.Raw, c.RawDialect, c.RawEvent = nil, inferencev1.Dialect_DIALECT_UNSPECIFIED, ""
+		c.Id, c.Model = id, p.model
+		batch = append(batch, c)
+	}
+	return batch, event == bedrock.EventMetadata && parser.Stopped(), nil
+}
+
+// bedrockReadFailure types a failure to read the next message; nil when the
+// stream merely ended after messageStop (metadata is optional).
+func bedrockReadFailure(call *streamCall, parser *bedrock.StreamParser, err error) *errs.Error {
+	if errors.Is(err, io.EOF) && parser.Stopped() {
+		return nil
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = errors.New("the stream ended before messageStop")
+	}
+	if isFramingError(err) {
+		return malformed(err)
+	}
+	return call.transportError(err)
+}
+
+// eventMessageBuffered reports, without reading, whether the next
+// event-stream message is buffered whole, so that decoding it cannot wait
+// for the network. Its prelude starts with the message's total length and
+// its headers' length; lengths that do not add up (the decoder would read
+// past the message) count as not buffered, left to the waiting read.
+func eventMessageBuffered(frames *bufio.Reader) bool {
+	const framing = 16 // prelude (lengths and their CRC) and the message CRC
+	n := frames.Buffered()
+	if n < framing {
+		return false
+	}
+	prelude, _ := frames.Peek(8) // buffered: never reads
+	total, headers := binary.BigEndian.Uint32(prelude), binary.BigEndian.Uint32(prelude[4:])
+	return total >= framing && headers <= total-framing && int64(total) <= int64(n)
 }
 
 // maxEventMessage bounds one event-stream message held in memory: the

@@ -1,6 +1,7 @@
 package provideradapter
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -216,5 +217,46 @@ func TestBedrockBrokenEventStreams(t *testing.T) {
 	a := assemble(chunks)
 	if err != nil || a.text != "Hel" || a.finish != inferencev1.FinishReason_FINISH_REASON_LENGTH || a.usage.GetTotalTokens() != 4 {
 		t.Fatalf("%+v %v", a, err)
+	}
+}
+
+// A message reported buffered must decode without another read, however
+// the bytes were split: that is what lets the relay batch it.
+func TestEventMessageBufferedNeedsNoRead(t *testing.T) {
+	stream := bytes.Join([][]byte{
+		eventMessage(t, "messageStart", `{"role":"assistant"}`),
+		eventMessage(t, "contentBlockDelta", `{"contentBlockIndex":0,"delta":{"text":"Hel"}}`),
+		eventMessage(t, "messageStop", `{"stopReason":"end_turn"}`),
+	}, nil)
+	for split := range len(stream) + 1 {
+		body := &scriptedBody{pieces: []string{string(stream[:split]), string(stream[split:])}}
+		frames := bufio.NewReaderSize(body, 16<<10)
+		decoder := eventstream.NewDecoder()
+		messages := 0
+		for {
+			buffered := eventMessageBuffered(frames)
+			readsBefore := body.reads
+			if _, err := decoder.Decode(frames, nil); err != nil {
+				break
+			}
+			messages++
+			if buffered && body.reads != readsBefore {
+				t.Fatalf("split at %d: message %d was reported buffered but decoding read again", split, messages)
+			}
+		}
+		if messages != 3 {
+			t.Fatalf("split at %d: %d messages, want 3", split, messages)
+		}
+	}
+	// Messages that arrived together are reported buffered, up to the last.
+	frames := bufio.NewReaderSize(&scriptedBody{pieces: []string{string(stream)}}, 16<<10)
+	decoder := eventstream.NewDecoder()
+	for i := range 3 {
+		if _, err := decoder.Decode(frames, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := eventMessageBuffered(frames), i < 2; got != want {
+			t.Fatalf("after message %d: buffered %v, want %v", i+1, got, want)
+		}
 	}
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 	provideradapterv1 "github.com/tollgate/tollgate/gen/go/tollgate/provideradapter/v1"
@@ -57,7 +60,7 @@ func BenchmarkPassthroughStream(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	send := func(*inferencev1.ChatChunk) error { return nil }
+	send := func(...*inferencev1.ChatChunk) error { return nil }
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := e.provider.ChatStream(context.Background(), req, send); err != nil {
@@ -65,3 +68,58 @@ func BenchmarkPassthroughStream(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkChatStreamArrival runs a 9-event stream through Server.ChatStream
+// with its bytes arriving in one read or one event per read: the adapter's
+// cost should follow the reads, not the events.
+func BenchmarkChatStreamArrival(b *testing.B) {
+	var events []string
+	for _, id := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		events = append(events, chunkEvent(id))
+	}
+	events = append(events, `data: {"id":"u","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":8,"total_tokens":11}}`+"\n\n", "data: [DONE]\n\n")
+	for _, mode := range []struct {
+		name   string
+		pieces []string
+	}{
+		{"one-read", []string{strings.Join(events, "")}},
+		{"read-per-event", events},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			b.Setenv("TOLLGATE_BENCH_KEY", "sk-bench")
+			c, err := config.Parse([]byte(upstreamConfig("http://127.0.0.1:1/v1", "m", "5s", "{env: TOLLGATE_BENCH_KEY}")))
+			if err != nil {
+				b.Fatal(err)
+			}
+			s := NewServer(config.NewStaticStore(c), slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
+			s.client = &http.Client{Transport: scriptedTransport{pieces: mode.pieces}}
+			req, err := openai.DecodeChatRequest([]byte(`{"model":"chat","stream":true,"messages":[{"role":"user","content":"hello"}]}`))
+			if err != nil {
+				b.Fatal(err)
+			}
+			in := &provideradapterv1.ChatStreamRequest{Target: target("chat", "up"), Request: req}
+			out := &discardingStream{ctx: context.Background()}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.ChatStream(in, out); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(out.messages)/float64(b.N), "msgs/op")
+		})
+	}
+}
+
+// discardingStream is the server side of a ChatStream that only counts messages.
+type discardingStream struct {
+	grpc.ServerStream // not called
+	ctx               context.Context
+	messages          int
+}
+
+func (s *discardingStream) Send(*provideradapterv1.ChatStreamResponse) error {
+	s.messages++
+	return nil
+}
+
+func (s *discardingStream) Context() context.Context { return s.ctx }

@@ -92,7 +92,7 @@ var errCohereEndedEarly = errors.New("the stream ended before message-end")
 // ChatStream relays Cohere's event stream, sending the events that carry
 // something canonical. The stream ends at message-end; the served
 // entity's timeout bounds the wait for each event, not the stream.
-func (p *cohereProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+func (p *cohereProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send ChunkSender) error {
 	body, err := p.body(req, true)
 	if err != nil {
 		return err

@@ -113,7 +113,7 @@ func (p *fakeProvider) Chat(ctx context.Context, req *inferencev1.ChatRequest) (
 
 // ChatStream sends the reply in p.chunks pieces, then a finish chunk, then a
 // usage chunk (always: the gateway asks every provider for usage).
-func (p *fakeProvider) ChatStream(ctx context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+func (p *fakeProvider) ChatStream(ctx context.Context, req *inferencev1.ChatRequest, send ChunkSender) error {
 	n, err := p.begin(ctx)
 	if err != nil {
 		return err
@@ -158,7 +158,7 @@ func (p *fakeProvider) ChatStream(ctx context.Context, req *inferencev1.ChatRequ
 
 // interrupted ends a stream whose wait was cut short: a canceled client gets
 // the error, an expired deadline a final error chunk.
-func (p *fakeProvider) interrupted(err error, send func(*inferencev1.ChatChunk) error) error {
+func (p *fakeProvider) interrupted(err error, send ChunkSender) error {
 	if e := errs.From(err); e.Kind != errs.KindCanceled {
 		if serr := send(&inferencev1.ChatChunk{Error: &inferencev1.StreamError{Code: e.Code, Message: e.Message}}); serr != nil {
 			return serr

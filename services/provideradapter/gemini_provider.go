@@ -99,7 +99,7 @@ func (p *geminiProvider) Chat(ctx context.Context, req *inferencev1.ChatRequest)
 // events are unnamed; the stream ends when the provider closes it, after a
 // frame with a finish reason, or at an error frame. The served entity's
 // timeout bounds the wait for each event, not the stream.
-func (p *geminiProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+func (p *geminiProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send ChunkSender) error {
 	body, passthrough, err := p.body(req)
 	if err != nil {
 		return err
@@ -138,15 +138,27 @@ func (p *geminiProvider) ChatStream(parent context.Context, req *inferencev1.Cha
 		if err := json.Unmarshal(raw, &frames); err != nil {
 			return malformed(err)
 		}
-		sent := false
+		// The frames arrived together: they go out as one batch, up to an
+		// error frame or one that does not parse.
+		var batch []*inferencev1.ChatChunk
+		var failure *errs.Error
 		for _, f := range frames {
 			chunks, err := parse(f)
 			if err != nil {
-				return streamFailureOf(sent, send, malformed(err))
+				failure = malformed(err)
+				break
 			}
-			if stop, err := sendChunks(parent, chunks, &sent, send); stop || err != nil {
-				return err
+			batch = append(batch, chunks...)
+			if carriesError(chunks) {
+				break
 			}
+		}
+		sent := false
+		if stop, err := sendChunks(parent, batch, &sent, send); stop || err != nil {
+			return err
+		}
+		if failure != nil {
+			return streamFailureOf(sent, send, failure)
 		}
 		return nil
 	}
@@ -279,7 +291,7 @@ func (g geminiChecked) Chat(ctx context.Context, req *inferencev1.ChatRequest) (
 	return g.Provider.Chat(ctx, req)
 }
 
-func (g geminiChecked) ChatStream(ctx context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+func (g geminiChecked) ChatStream(ctx context.Context, req *inferencev1.ChatRequest, send ChunkSender) error {
 	if e := gemini.CheckTranslatable(req); e != nil {
 		return e
 	}

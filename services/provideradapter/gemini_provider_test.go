@@ -123,7 +123,7 @@ func streamAll(t *testing.T, srv *Server, endpoint string, req *inferencev1.Chat
 		if err != nil {
 			return out, errs.From(err)
 		}
-		out = append(out, m.GetChunk())
+		out = append(out, chunksOf(m)...)
 	}
 }
 

@@ -49,14 +49,23 @@ func target(endpoint, entity string) *provideradapterv1.Target {
 	return &provideradapterv1.Target{EndpointName: endpoint, ServedEntityName: entity, RequestId: "req-test", Attempt: 1}
 }
 
-// collectStream runs ChatStream on a provider and gathers the chunks.
+// collectStream runs ChatStream on a provider and gathers the chunks of
+// every batch, in order.
 func collectStream(ctx context.Context, p Provider, req *inferencev1.ChatRequest) ([]*inferencev1.ChatChunk, error) {
 	var chunks []*inferencev1.ChatChunk
-	err := p.ChatStream(ctx, req, func(c *inferencev1.ChatChunk) error {
-		chunks = append(chunks, c)
+	err := p.ChatStream(ctx, req, func(batch ...*inferencev1.ChatChunk) error {
+		if len(batch) == 0 {
+			return errors.New("the provider sent an empty batch")
+		}
+		chunks = append(chunks, batch...)
 		return nil
 	})
 	return chunks, err
+}
+
+// chunksOf is every chunk one stream message carries, in order.
+func chunksOf(m *provideradapterv1.ChatStreamResponse) []*inferencev1.ChatChunk {
+	return append([]*inferencev1.ChatChunk{m.GetChunk()}, m.GetMoreChunks()...)
 }
 
 func mustKind(t *testing.T, err error, kind errs.Kind) *errs.Error {
@@ -80,3 +89,26 @@ func userRequest(text string) *inferencev1.ChatRequest {
 		Content: []*inferencev1.ContentPart{{Part: &inferencev1.ContentPart_Text{Text: text}}},
 	}}}
 }
+
+// scriptedBody is a response body whose bytes arrive as scripted: each Read
+// returns the next scripted piece (or what fits of it), as a connection
+// returns what has arrived, so tests decide which events arrive together.
+// reads counts the Read calls, to tell what a reader did before waiting.
+type scriptedBody struct {
+	pieces []string
+	reads  int
+}
+
+func (b *scriptedBody) Read(p []byte) (int, error) {
+	b.reads++
+	if len(b.pieces) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, b.pieces[0])
+	if b.pieces[0] = b.pieces[0][n:]; b.pieces[0] == "" {
+		b.pieces = b.pieces[1:]
+	}
+	return n, nil
+}
+
+func (b *scriptedBody) Close() error { return nil }

@@ -144,7 +144,7 @@ func (p *openAIProvider) unary(parent context.Context, url string, body []byte, 
 // ChatStream relays the provider's SSE stream event by event. The served
 // entity's timeout bounds the wait for the first byte and every gap between
 // events, not the whole stream.
-func (p *openAIProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+func (p *openAIProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send ChunkSender) error {
 	body, passthrough, err := p.chatBody(req, true)
 	if err != nil {
 		return err
@@ -187,7 +187,7 @@ func isJSON(contentType string) bool {
 
 // relayUnstreamed turns a complete JSON answer to a stream request into the
 // chunks a stream would have carried: the content, the finish, the usage.
-func (p *openAIProvider) relayUnstreamed(parent, ctx context.Context, resp *http.Response, send func(*inferencev1.ChatChunk) error) error {
+func (p *openAIProvider) relayUnstreamed(parent, ctx context.Context, resp *http.Response, send ChunkSender) error {
 	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
 	if err != nil {
 		return transportError(parent, ctx, p.timeout, err)
@@ -214,15 +214,18 @@ func (p *openAIProvider) relayUnstreamed(parent, ctx context.Context, resp *http
 		content = append(content, d)
 		finish = append(finish, &inferencev1.ChoiceDelta{Index: c.GetIndex(), FinishReason: c.GetFinishReason(), ProviderFinishReason: c.GetProviderFinishReason()})
 	}
+	// The whole answer arrived at once: its chunks go out as one batch.
+	batch := make([]*inferencev1.ChatChunk, 0, 3)
 	for _, c := range []*inferencev1.ChatChunk{chunk(content, nil), chunk(finish, nil), chunk(nil, r.GetUsage())} {
 		if len(c.Deltas) == 0 && c.Usage == nil {
 			continue
 		}
-		if err := send(c); err != nil {
-			return err
-		}
+		batch = append(batch, c)
 	}
-	return nil
+	if len(batch) == 0 {
+		return nil
+	}
+	return send(batch...)
 }
 
 // post sends the request and returns a 2xx response; anything else is

@@ -195,8 +195,10 @@ func TestStreamChunksArriveAsProduced(t *testing.T) {
 	got := make(chan string, 4)
 	done := make(chan error, 1)
 	go func() {
-		done <- e.provider.ChatStream(context.Background(), userRequest("x"), func(c *inferencev1.ChatChunk) error {
-			got <- c.GetDeltas()[0].GetText()
+		done <- e.provider.ChatStream(context.Background(), userRequest("x"), func(chunks ...*inferencev1.ChatChunk) error {
+			for _, c := range chunks {
+				got <- c.GetDeltas()[0].GetText()
+			}
 			return nil
 		})
 	}()

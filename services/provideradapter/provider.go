@@ -17,6 +17,13 @@ import (
 // started answering the client by then).
 type Provider interface {
 	Chat(ctx context.Context, req *inferencev1.ChatRequest) (*inferencev1.ChatResponse, error)
-	ChatStream(ctx context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error
+	ChatStream(ctx context.Context, req *inferencev1.ChatRequest, send ChunkSender) error
 	Embed(ctx context.Context, req *inferencev1.EmbeddingsRequest) (*inferencev1.EmbeddingsResponse, error)
 }
+
+// ChunkSender forwards a stream's chunks, in order. The chunks of one call
+// arrived from the provider together and travel on as one message, so a
+// stream costs per network read rather than per event; a provider passes
+// each chunk as soon as it has it and never holds one back for company. The
+// sender must not keep the slice after it returns: providers reuse it.
+type ChunkSender func(chunks ...*inferencev1.ChatChunk) error

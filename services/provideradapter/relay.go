@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
@@ -105,11 +106,15 @@ type sseParseFunc func(ev sseEvent) (chunks []*inferencev1.ChatChunk, done bool,
 // relaySSE relays the call's Server-Sent Events until parse says the
 // stream is done, a chunk carries the provider's own error, or the stream
 // ends. endedEarly is the failure an end of stream means; nil when the
-// provider may end a stream by closing it.
-func (s *streamCall) relaySSE(endedEarly error, parse sseParseFunc, send func(*inferencev1.ChatChunk) error) error {
+// provider may end a stream by closing it. Events that arrived together
+// (already buffered when one is parsed) go out as one batch; the relay never
+// waits for more events to fill a batch.
+func (s *streamCall) relaySSE(endedEarly error, parse sseParseFunc, send ChunkSender) error {
 	events := newSSEReader(s.resp.Body)
 	defer events.release()
 	sent := false
+	batch := getChunkBatch() // parse may reuse its own slice; send must not keep this one
+	defer putChunkBatch(batch)
 	for {
 		s.idle.Reset(s.timeout)
 		ev, err := events.next()
@@ -123,12 +128,14 @@ func (s *streamCall) relaySSE(endedEarly error, parse sseParseFunc, send func(*i
 			}
 			return streamFailureOf(sent, send, s.transportError(err))
 		}
-		chunks, done, err := parse(ev)
-		if err != nil {
-			return streamFailureOf(sent, send, malformed(err))
-		}
-		if stop, err := sendChunks(s.parent, chunks, &sent, send); stop || err != nil {
+		var done bool
+		var failure *errs.Error // ends the stream once the batch before it is sent
+		batch.chunks, done, failure = s.collect(events, ev, parse, batch.chunks[:0])
+		if stop, err := sendChunks(s.parent, batch.chunks, &sent, send); stop || err != nil {
 			return err
+		}
+		if failure != nil {
+			return streamFailureOf(sent, send, failure)
 		}
 		if done {
 			return nil
@@ -136,23 +143,77 @@ func (s *streamCall) relaySSE(endedEarly error, parse sseParseFunc, send func(*i
 	}
 }
 
-// sendChunks sends chunks in order, marking the first byte of the call
-// before the first one sent. stop says a chunk carried the provider's own
-// error, which ends the stream.
-func sendChunks(parent context.Context, chunks []*inferencev1.ChatChunk, sent *bool, send func(*inferencev1.ChatChunk) error) (stop bool, err error) {
-	for _, c := range chunks {
-		if !*sent {
-			markFirstByte(parent)
+// chunkBatch holds the chunks of events that arrived together; recycled
+// across streams, so that batching costs no allocation per stream.
+type chunkBatch struct{ chunks []*inferencev1.ChatChunk }
+
+var chunkBatches = sync.Pool{New: func() any { return &chunkBatch{chunks: make([]*inferencev1.ChatChunk, 0, 16)} }}
+
+func getChunkBatch() *chunkBatch { return chunkBatches.Get().(*chunkBatch) }
+
+// putChunkBatch recycles b, dropping its chunks so the pool keeps none alive.
+func putChunkBatch(b *chunkBatch) {
+	if cap(b.chunks) > 1024 {
+		return // an outsized batch is not worth keeping
+	}
+	clear(b.chunks[:cap(b.chunks)])
+	b.chunks = b.chunks[:0]
+	chunkBatches.Put(b)
+}
+
+// collect parses ev and then every further event already buffered, adding
+// their chunks to batch, until an event ends the stream or carries the
+// provider's error, or nothing complete is buffered. None of it waits for
+// the network. It returns the batch, whether the stream is done, and the
+// failure (a parse error) to report after the batch so far.
+func (s *streamCall) collect(events *sseReader, ev sseEvent, parse sseParseFunc, batch []*inferencev1.ChatChunk) ([]*inferencev1.ChatChunk, bool, *errs.Error) {
+	for {
+		chunks, done, err := parse(ev)
+		if err != nil {
+			return batch, false, malformed(err)
 		}
-		if err := send(c); err != nil {
-			return true, err
+		batch = append(batch, chunks...) // copied: parse may reuse chunks for the next event
+		if done || carriesError(chunks) || !events.eventBuffered() {
+			return batch, done, nil
 		}
-		*sent = true
-		if c.GetError() != nil {
-			return true, nil
+		if ev, err = events.next(); err != nil {
+			return batch, false, s.transportError(err) // not expected: the event was buffered whole
 		}
 	}
-	return false, nil
+}
+
+// sendChunks sends chunks as one batch, up to and including the first that
+// carries the provider's own error, marking the first byte of the call
+// before the first batch sent. stop says a chunk carried that error, which
+// ends the stream.
+func sendChunks(parent context.Context, chunks []*inferencev1.ChatChunk, sent *bool, send ChunkSender) (stop bool, err error) {
+	for i, c := range chunks {
+		if c.GetError() != nil {
+			chunks, stop = chunks[:i+1], true
+			break
+		}
+	}
+	if len(chunks) == 0 {
+		return false, nil
+	}
+	if !*sent {
+		markFirstByte(parent)
+	}
+	if err := send(chunks...); err != nil {
+		return true, err
+	}
+	*sent = true
+	return stop, nil
+}
+
+// carriesError reports whether one of chunks carries the provider's own error.
+func carriesError(chunks []*inferencev1.ChatChunk) bool {
+	for _, c := range chunks {
+		if c.GetError() != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // canonicalOnly drops the chunks that carry nothing canonical (pings,
@@ -179,7 +240,7 @@ func defaultModel(chunks []*inferencev1.ChatChunk, model string) {
 
 // streamFailureOf reports e as an error before anything was sent (a
 // fallback can still retry) and as a final error chunk after.
-func streamFailureOf(sent bool, send func(*inferencev1.ChatChunk) error, e *errs.Error) error {
+func streamFailureOf(sent bool, send ChunkSender, e *errs.Error) error {
 	if !sent || e.Kind == errs.KindCanceled {
 		return e
 	}

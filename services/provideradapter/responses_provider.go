@@ -71,7 +71,7 @@ var errResponsesEndedEarly = errors.New("the stream ended before the response co
 // only the events that carry something canonical for others. It ends at
 // the provider's terminal event (response.completed, .incomplete, .failed
 // or error).
-func (p *responsesProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send func(*inferencev1.ChatChunk) error) error {
+func (p *responsesProvider) ChatStream(parent context.Context, req *inferencev1.ChatRequest, send ChunkSender) error {
 	body, passthrough, err := p.body(req, true)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,12 +36,23 @@ type Server struct {
 	fakeCalls sync.Map // targetKey -> *atomic.Uint64
 }
 
+// targetKey names a served entity across config reloads.
 type targetKey struct{ endpoint, entity string }
 
+// entityTable is looked up on every call, by endpoint and then by served
+// entity: two string-keyed maps take the runtime's string fast path (small
+// ones without hashing at all), where one map keyed by a struct of two
+// strings hashed the struct generically, and the endpoint's task comes with
+// the same lookup.
 type entityTable struct {
-	snapshot *config.Snapshot
-	entities map[targetKey]*entity
-	tasks    map[string]config.Task // endpoint name -> task
+	snapshot  *config.Snapshot
+	endpoints map[string]*endpointEntities // endpoint name -> its served entities
+}
+
+// endpointEntities is one endpoint's task and callable served entities.
+type endpointEntities struct {
+	task     config.Task
+	entities map[string]*entity // served entity name -> entity
 }
 
 // entity is one served entity ready to call.
@@ -93,14 +105,28 @@ func (s *Server) ChatStream(in *provideradapterv1.ChatStreamRequest, stream grpc
 		return errs.Invalid("request", "request is required")
 	}
 	ctx, trace := withTrace(stream.Context(), time.Now())
-	err = e.provider.ChatStream(ctx, in.GetRequest(), func(c *inferencev1.ChatChunk) error {
-		return stream.Send(&provideradapterv1.ChatStreamResponse{Chunk: c})
+	err = e.provider.ChatStream(ctx, in.GetRequest(), func(chunks ...*inferencev1.ChatChunk) error {
+		return sendBatch(stream, chunks)
 	})
 	e.metrics.observe(trace, err)
 	if err != nil {
 		return s.failed(in.GetTarget(), err)
 	}
 	return nil
+}
+
+// sendBatch sends the chunks that arrived together as one message. The
+// message may outlive the call (an in-process transport hands it over
+// as is), so it gets its own copy of the provider's reusable slice.
+func sendBatch(stream grpc.ServerStreamingServer[provideradapterv1.ChatStreamResponse], chunks []*inferencev1.ChatChunk) error {
+	if len(chunks) == 0 {
+		return nil
+	}
+	m := &provideradapterv1.ChatStreamResponse{Chunk: chunks[0]}
+	if len(chunks) > 1 {
+		m.MoreChunks = slices.Clone(chunks[1:])
+	}
+	return stream.Send(m)
 }
 
 // Embed computes embeddings.
@@ -136,17 +162,17 @@ func (s *Server) failed(t *provideradapterv1.Target, err error) error {
 
 // resolve finds the target in the current config.
 func (s *Server) resolve(t *provideradapterv1.Target, task config.Task) (*entity, error) {
-	tbl := s.currentTable()
-	e := tbl.entities[targetKey{t.GetEndpointName(), t.GetServedEntityName()}]
+	ep := s.currentTable().endpoints[t.GetEndpointName()]
+	if ep == nil {
+		return nil, errs.NotFound("endpoint_not_found", "endpoint %q does not exist", t.GetEndpointName())
+	}
+	e := ep.entities[t.GetServedEntityName()]
 	if e == nil {
-		if _, ok := tbl.tasks[t.GetEndpointName()]; !ok {
-			return nil, errs.NotFound("endpoint_not_found", "endpoint %q does not exist", t.GetEndpointName())
-		}
 		return nil, errs.NotFound("served_entity_not_found", "endpoint %q has no served entity %q",
 			t.GetEndpointName(), t.GetServedEntityName())
 	}
-	if got := tbl.tasks[t.GetEndpointName()]; got != task {
-		return nil, errs.Invalid("model", "endpoint %q serves %s, not %s", t.GetEndpointName(), got, task)
+	if ep.task != task {
+		return nil, errs.Invalid("model", "endpoint %q serves %s, not %s", t.GetEndpointName(), ep.task, task)
 	}
 	return e, nil
 }
@@ -168,10 +194,11 @@ func (s *Server) currentTable() *entityTable {
 }
 
 func (s *Server) buildTable(snap *config.Snapshot) *entityTable {
-	t := &entityTable{snapshot: snap, entities: map[targetKey]*entity{}, tasks: map[string]config.Task{}}
+	t := &entityTable{snapshot: snap, endpoints: make(map[string]*endpointEntities, len(snap.Config.Endpoints))}
 	for i := range snap.Config.Endpoints {
 		ep := &snap.Config.Endpoints[i]
-		t.tasks[ep.Name] = ep.Task
+		entities := &endpointEntities{task: ep.Task, entities: make(map[string]*entity, len(ep.ServedEntities))}
+		t.endpoints[ep.Name] = entities
 		for j := range ep.ServedEntities {
 			se := &ep.ServedEntities[j]
 			key := targetKey{ep.Name, se.Name}
@@ -179,7 +206,7 @@ func (s *Server) buildTable(snap *config.Snapshot) *entityTable {
 			if p == nil {
 				continue // config validation rejects unknown providers; nothing to call
 			}
-			t.entities[key] = &entity{kind: se.Provider, provider: p, metrics: s.metrics.forEntity(se.Provider, se.Model)}
+			entities.entities[se.Name] = &entity{kind: se.Provider, provider: p, metrics: s.metrics.forEntity(se.Provider, se.Model)}
 		}
 	}
 	return t

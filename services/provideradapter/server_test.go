@@ -62,13 +62,15 @@ func TestGRPCChatStreamRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n++
-		last = msg.GetChunk()
-		if len(last.GetRaw()) == 0 {
-			t.Fatal("passthrough chunk lost its raw bytes over gRPC")
-		}
-		for _, d := range last.GetDeltas() {
-			text.WriteString(d.GetText())
+		for _, c := range chunksOf(msg) {
+			n++
+			last = c
+			if len(last.GetRaw()) == 0 {
+				t.Fatal("passthrough chunk lost its raw bytes over gRPC")
+			}
+			for _, d := range last.GetDeltas() {
+				text.WriteString(d.GetText())
+			}
 		}
 	}
 	if text.String() != fakeupstream.Reply || last.GetUsage() == nil || n != 8 {

@@ -95,6 +95,40 @@ func (r *sseReader) next() (sseEvent, error) {
 	}
 }
 
+// eventBuffered reports, without reading from the network, whether the
+// bytes already buffered hold a complete event that carries data: a data
+// line and, after it, the blank line that dispatches it. When it does, next
+// returns that event without waiting, so a relay can forward the events that
+// arrived together as one batch. It scans lines exactly as next does (CRLF
+// or LF endings; comments and dataless events are skipped).
+func (r *sseReader) eventBuffered() bool {
+	buf, _ := r.br.Peek(r.br.Buffered()) // never reads: n is what is buffered
+	hasData := false
+	for {
+		end := bytes.IndexByte(buf, '\n')
+		if end < 0 {
+			return false // the rest is an unfinished line
+		}
+		line := bytes.TrimSuffix(buf[:end], []byte{'\r'})
+		buf = buf[end+1:]
+		if len(line) == 0 {
+			if hasData {
+				return true
+			}
+			continue
+		}
+		if isDataField(line) {
+			hasData = true
+		}
+	}
+}
+
+// isDataField reports whether an event line is a data field ("data:…" or a
+// bare "data"), as next parses it.
+func isDataField(line []byte) bool {
+	return bytes.HasPrefix(line, []byte("data")) && (len(line) == 4 || line[4] == ':')
+}
+
 // readLine returns one line without its line ending; the slice is valid
 // until the next call.
 func (r *sseReader) readLine() ([]byte, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/tollgate/tollgate/services/kit/config"
 	"github.com/tollgate/tollgate/services/kit/errs"
 	"github.com/tollgate/tollgate/services/kit/wire/anthropic"
+	"github.com/tollgate/tollgate/services/router/facade"
 )
 
 // CreateMessage serves Anthropic Messages (POST /anthropic/v1/messages and
@@ -43,6 +44,9 @@ func (s *Service) CreateMessage(req *routerv1.CreateMessageRequest, out grpc.Ser
 // provider needs them to read the passed-through body as the client meant
 // it (Claude Code's beta fields).
 func anthropicSourceHeaders(ctx context.Context) map[string]string {
+	if in := facade.InboundFrom(ctx); in != nil {
+		return anthropic.SourceHeaders(in.Header)
+	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	var h http.Header
 	for _, name := range [...]string{"anthropic-version", "anthropic-beta"} {

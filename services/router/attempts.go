@@ -83,26 +83,40 @@ func (s *Service) chatUnary(ctx context.Context, c *call, req *inferencev1.ChatR
 }
 
 // chatStream is an open provider stream whose first chunk has arrived:
-// fallbacks happen only before the first byte reaches the client.
+// fallbacks happen only before the first byte reaches the client. A message
+// of the adapter carries the chunks that arrived from the provider together;
+// next hands them out one by one and more tells the ones still queued.
 type chatStream struct {
 	stream provideradapterv1.ProviderAdapterService_ChatStreamClient
-	first  *inferencev1.ChatChunk
+	first  *inferencev1.ChatChunk   // the first message's first chunk, until next returns it
+	queued []*inferencev1.ChatChunk // the rest of the current message's chunks
 	cancel context.CancelFunc
 }
 
-// next returns the next chunk, io.EOF at the end.
+// next returns the next chunk, io.EOF at the end. It waits for the adapter
+// only once the current message's chunks are all returned.
 func (cs *chatStream) next() (*inferencev1.ChatChunk, error) {
 	if cs.first != nil {
 		f := cs.first
 		cs.first = nil
 		return f, nil
 	}
+	if len(cs.queued) > 0 {
+		c := cs.queued[0]
+		cs.queued = cs.queued[1:]
+		return c, nil
+	}
 	m, err := cs.stream.Recv()
 	if err != nil {
 		return nil, err
 	}
+	cs.queued = m.GetMoreChunks()
 	return m.GetChunk(), nil
 }
+
+// more reports whether chunks that arrived together with the one next
+// returned last are still queued: next returns them without waiting.
+func (cs *chatStream) more() bool { return cs.first != nil || len(cs.queued) > 0 }
 
 func (s *Service) openChatStream(ctx context.Context, c *call, req *inferencev1.ChatRequest) (*chatStream, error) {
 	var out *chatStream
@@ -127,7 +141,7 @@ func (s *Service) openChatStream(ctx context.Context, c *call, req *inferencev1.
 			cancel()
 			return &errs.Error{Kind: errs.KindUpstream, Code: se.GetCode(), Message: se.GetMessage(), Retryable: se.GetRetryable()}
 		}
-		out = &chatStream{stream: st, first: first.GetChunk(), cancel: cancel}
+		out = &chatStream{stream: st, first: first.GetChunk(), queued: first.GetMoreChunks(), cancel: cancel}
 		return nil
 	})
 	return out, err

@@ -15,6 +15,7 @@ import (
 	"github.com/tollgate/tollgate/services/kit/config"
 	"github.com/tollgate/tollgate/services/kit/errs"
 	"github.com/tollgate/tollgate/services/kit/tracing"
+	"github.com/tollgate/tollgate/services/router/facade"
 	"github.com/tollgate/tollgate/services/router/requestid"
 )
 
@@ -54,24 +55,39 @@ const (
 
 func newCall(ctx context.Context, d inferencev1.Dialect) *call {
 	c := &call{start: time.Now(), dialect: d, status: 200}
-	md, _ := metadata.FromIncomingContext(ctx)
-	c.requestID = first(md, mdRequestID)
+	if in := facade.InboundFrom(ctx); in != nil {
+		h := in.Header
+		c.requestID, c.query, c.userAgent = in.RequestID, in.RawQuery, h.Get("User-Agent")
+		c.token = clientToken(h.Get("Authorization"), h.Get("X-Api-Key"), h.Get("X-Goog-Api-Key"), c.query)
+	} else {
+		// A gRPC caller of the router's API: the same facts as metadata.
+		md, _ := metadata.FromIncomingContext(ctx)
+		c.requestID, c.query, c.userAgent = first(md, mdRequestID), first(md, mdQuery), first(md, "user-agent")
+		c.token = clientToken(first(md, "authorization"), first(md, "x-api-key"), first(md, "x-goog-api-key"), c.query)
+	}
 	if c.requestID == "" {
 		c.requestID = requestid.New()
 	}
-	c.userAgent = first(md, "user-agent")
-	c.query = first(md, mdQuery)
-	c.token = bearer(first(md, "authorization"))
-	if c.token == "" {
-		c.token = first(md, "x-api-key")
-	}
-	if c.token == "" {
-		c.token = first(md, "x-goog-api-key")
-	}
-	if c.token == "" && c.query != "" {
-		c.token = queryKey(c.query) // Gemini's ?key=
-	}
 	return c
+}
+
+// clientToken picks the caller's credential the way each dialect's clients
+// send it: a bearer token (OpenAI), x-api-key (Anthropic), x-goog-api-key or
+// Gemini's ?key= query parameter.
+func clientToken(authorization, apiKey, googAPIKey, query string) string {
+	if t := bearer(authorization); t != "" {
+		return t
+	}
+	if apiKey != "" {
+		return apiKey
+	}
+	if googAPIKey != "" {
+		return googAPIKey
+	}
+	if query != "" {
+		return queryKey(query)
+	}
+	return ""
 }
 
 func first(md metadata.MD, key string) string {

@@ -85,6 +85,9 @@ func (s *Service) serveChat(ctx context.Context, c *call, door frontDoor, cr *in
 	if c.payload != nil {
 		c.payload.stream, c.payload.door, c.payload.model = &assembler{}, door, clientModel
 	}
+	// The frames of chunks that arrived together go out as one write; held
+	// is empty whenever next may wait for the adapter.
+	held := make([][]byte, 0, 8)
 	for {
 		chunk, err := st.next()
 		if err == io.EOF {
@@ -98,35 +101,60 @@ func (s *Service) serveChat(ctx context.Context, c *call, door frontDoor, cr *in
 			c.err, c.status = te, te.HTTPStatus()
 			if chunk.GetRawDialect() == door.dialect() && len(chunk.GetRaw()) > 0 {
 				if frame := render.chunk(chunk); frame != nil {
-					return send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: frame})
+					return sendFrames(send, append(held, frame))
 				}
 			}
-			return send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: render.fail(c.status, te)})
+			return sendFrames(send, append(held, render.fail(c.status, te)))
 		}
 		if err != nil {
 			te := errs.From(err)
 			c.err, c.status = te, te.HTTPStatus()
-			return send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: render.fail(c.status, te)})
+			return sendFrames(send, append(held, render.fail(c.status, te)))
 		}
 		c.observeChunk(chunk)
 		if c.payload != nil {
 			c.payload.stream.add(chunk)
 		}
-		frame := render.chunk(chunk)
-		if frame == nil {
-			continue
+		if frame := render.chunk(chunk); frame != nil {
+			if c.firstByte == 0 {
+				c.firstByte = time.Since(c.start)
+			}
+			held = append(held, frame)
 		}
-		if c.firstByte == 0 {
-			c.firstByte = time.Since(c.start)
+		if st.more() {
+			continue // arrived with this one: next has it without waiting
 		}
-		if err := send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: frame}); err != nil {
+		if err := sendFrames(send, held); err != nil {
 			return err
 		}
+		held = held[:0]
 	}
 	if tail := render.end(); len(tail) > 0 {
 		return send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: tail})
 	}
 	return nil
+}
+
+// sendFrames sends stream frames as one body, so that the facade writes and
+// flushes them once; nothing is sent for no frames.
+func sendFrames(send func(*httpbody.HttpBody) error, frames [][]byte) error {
+	var data []byte
+	switch len(frames) {
+	case 0:
+		return nil
+	case 1:
+		data = frames[0] // already its own slice: no copy
+	default:
+		n := 0
+		for _, f := range frames {
+			n += len(f)
+		}
+		data = make([]byte, 0, n)
+		for _, f := range frames {
+			data = append(data, f...)
+		}
+	}
+	return send(&httpbody.HttpBody{ContentType: contentTypeSSE, Data: data})
 }
 
 // sseData frames data as one unnamed SSE event.

@@ -2,8 +2,6 @@ package router
 
 import (
 	"context"
-	"net/url"
-	"strings"
 	"time"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
@@ -13,6 +11,7 @@ import (
 	routerv1 "github.com/tollgate/tollgate/gen/go/tollgate/router/v1"
 	"github.com/tollgate/tollgate/services/kit/config"
 	"github.com/tollgate/tollgate/services/kit/wire/gemini"
+	"github.com/tollgate/tollgate/services/router/facade"
 )
 
 // Gemini names the model (the Tollgate endpoint) and the method in the path
@@ -38,7 +37,7 @@ func (s *Service) serveGemini(out grpc.ServerStream, send func(*httpbody.HttpBod
 	ctx := out.Context()
 	c := newCall(ctx, inferencev1.Dialect_DIALECT_GEMINI)
 	defer s.finish(c)
-	door := geminiDoor{sse: !stream || altSSE(c.query)}
+	door := geminiDoor{sse: !stream || facade.AltSSE(c.query)}
 	if !door.sse {
 		// The frames of a JSON-array stream are JSON, not an event stream.
 		sendSSE := send
@@ -60,14 +59,6 @@ func (s *Service) serveGemini(out grpc.ServerStream, send func(*httpbody.HttpBod
 	return s.serveChat(ctx, c, door, cr, out, send)
 }
 
-// altSSE reports whether a raw query asks for alt=sse.
-func altSSE(rawQuery string) bool {
-	if !strings.Contains(rawQuery, "alt=") {
-		return false
-	}
-	v, err := url.ParseQuery(rawQuery)
-	return err == nil && v.Get("alt") == "sse"
-}
 
 // CountTokens answers Gemini's countTokens with Tollgate's estimate of the
 // prompt's tokens (gemini.EstimateInputTokens: about four characters a

@@ -15,6 +15,7 @@ import (
 	provideradapterv1 "github.com/tollgate/tollgate/gen/go/tollgate/provideradapter/v1"
 	"github.com/tollgate/tollgate/services/kit/errs"
 	"github.com/tollgate/tollgate/services/kit/wire/gemini"
+	"github.com/tollgate/tollgate/services/router/facade"
 )
 
 // geminiConfig has one endpoint per kind of answer the Gemini stub gives
@@ -597,8 +598,8 @@ func TestGeminiEmbeddings(t *testing.T) {
 
 func TestAltSSE(t *testing.T) {
 	for q, want := range map[string]bool{"": false, "alt=sse": true, "key=k&alt=sse": true, "alt=json": false, "salt=sse": false, "alt=sse%": false} {
-		if got := altSSE(q); got != want {
-			t.Errorf("altSSE(%q) = %v, want %v", q, got, want)
+		if got := facade.AltSSE(q); got != want {
+			t.Errorf("AltSSE(%q) = %v, want %v", q, got, want)
 		}
 	}
 }

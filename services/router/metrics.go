@@ -52,14 +52,20 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 
 func (m *metrics) observe(c *call, endpoint, entity, provider, model string, elapsed time.Duration, u *inferencev1.Usage) {
 	dialect := apiType(c.dialect)
-	m.requests.WithLabelValues(endpoint, entity, provider, model, statusLabel(c.status), dialect).Inc()
-	m.latency.WithLabelValues(endpoint, entity, dialect).Observe(elapsed.Seconds())
+	var series *entitySeries
+	if c.entity != nil && c.entity.endpoint == endpoint {
+		series = c.entity.seriesOf(m, c.dialect, c.status)
+	} else {
+		series = m.newSeries(endpoint, entity, provider, model, dialect, c.status)
+	}
+	series.requests.Inc()
+	series.latency.Observe(elapsed.Seconds())
 	if c.firstByte > 0 {
-		m.ttft.WithLabelValues(endpoint, entity, dialect).Observe(c.firstByte.Seconds())
+		series.ttft.Observe(c.firstByte.Seconds())
 	}
 	if u != nil {
-		m.tokens.WithLabelValues(endpoint, entity, provider, model, "input").Add(float64(u.GetInputTokens()))
-		m.tokens.WithLabelValues(endpoint, entity, provider, model, "output").Add(float64(u.GetOutputTokens()))
+		series.inputTokens.Add(float64(u.GetInputTokens()))
+		series.outputTokens.Add(float64(u.GetOutputTokens()))
 	}
 	if c.err != nil {
 		m.errors.WithLabelValues(endpoint, c.err.Code, statusLabel(c.status)).Inc()
@@ -67,4 +73,40 @@ func (m *metrics) observe(c *call, endpoint, entity, provider, model string, ela
 	if c.rateLimited {
 		m.limited.WithLabelValues(endpoint).Inc()
 	}
+}
+
+// entitySeries are the per-request metric series of one served entity for
+// one client dialect and status. A label lookup hashes every label value,
+// which costs more than the observation itself, so an entity resolves its
+// series once (see entity.seriesOf) and reuses them for every request.
+type entitySeries struct {
+	requests, inputTokens, outputTokens prometheus.Counter
+	latency, ttft                       prometheus.Observer
+}
+
+func (m *metrics) newSeries(endpoint, entity, provider, model, dialect string, status int) *entitySeries {
+	return &entitySeries{
+		requests:     m.requests.WithLabelValues(endpoint, entity, provider, model, statusLabel(status), dialect),
+		latency:      m.latency.WithLabelValues(endpoint, entity, dialect),
+		ttft:         m.ttft.WithLabelValues(endpoint, entity, dialect),
+		inputTokens:  m.tokens.WithLabelValues(endpoint, entity, provider, model, "input"),
+		outputTokens: m.tokens.WithLabelValues(endpoint, entity, provider, model, "output"),
+	}
+}
+
+// seriesKey picks an entity's series: the labels that vary per request.
+type seriesKey struct {
+	dialect inferencev1.Dialect
+	status  int
+}
+
+// seriesOf returns the entity's series for a request in dialect answered
+// with status, resolving them on first use.
+func (e *entity) seriesOf(m *metrics, dialect inferencev1.Dialect, status int) *entitySeries {
+	key := seriesKey{dialect, status}
+	if v, ok := e.series.Load(key); ok {
+		return v.(*entitySeries)
+	}
+	v, _ := e.series.LoadOrStore(key, m.newSeries(e.endpoint, e.se.Name, e.se.Provider, e.se.Model, apiType(dialect), status))
+	return v.(*entitySeries)
 }

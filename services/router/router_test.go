@@ -226,6 +226,20 @@ type fixture struct {
 // a limiter that refuses limitedEndpoint; it returns the facade's URL.
 func serveRouter(t *testing.T, yamlConfig string, adapter provideradapterv1.ProviderAdapterServiceServer, limitedEndpoint string, usage UsageSink) string {
 	t.Helper()
+	ctx, svc := newTestService(t, yamlConfig, adapter, limitedEndpoint, usage)
+	h, err := facade.New(ctx, svc, facade.Options{MaxBodyBytes: func() int64 { return 1 << 20 }, Ready: svc.Ready, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// newTestService builds a router over an in-process authz and the given
+// adapter, with its policy loaded; ctx lives as long as the test.
+func newTestService(t *testing.T, yamlConfig string, adapter provideradapterv1.ProviderAdapterServiceServer, limitedEndpoint string, usage UsageSink) (context.Context, *Service) {
+	t.Helper()
 	cfg, err := config.Parse([]byte(yamlConfig))
 	if err != nil {
 		t.Fatal(err)
@@ -247,13 +261,7 @@ func serveRouter(t *testing.T, yamlConfig string, adapter provideradapterv1.Prov
 		Adapter: provideradapterv1.NewProviderAdapterServiceClient(inproc.New(&provideradapterv1.ProviderAdapterService_ServiceDesc, adapter)),
 		Usage:   usage, Log: log, Registry: reg, Gatherer: reg,
 	})
-	h, err := facade.New(ctx, svc, facade.Options{MaxBodyBytes: func() int64 { return 1 << 20 }, Ready: svc.Ready, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return ctx, svc
 }
 
 func newFixture(t *testing.T, limitedEndpoint string) *fixture {
@@ -321,10 +329,14 @@ func TestUnaryPassthroughAndUsage(t *testing.T) {
 	if !strings.Contains(body, `"model":"m-ok"`) || !strings.Contains(body, `"content":"hello"`) {
 		t.Fatalf("provider body not forwarded: %s", body)
 	}
+	// A whole answer goes out with its length, in one piece, not chunked.
+	if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) != 0 {
+		t.Fatalf("content length %d (body %d bytes), transfer encoding %v", resp.ContentLength, len(body), resp.TransferEncoding)
+	}
 	ev := f.usage.eventFor(t, resp)
 	if ev == nil || ev.GetEndpointName() != "chat" || ev.GetRequester() != "alice" || ev.GetInputTokenCount() != 3 ||
 		ev.GetClientRequestId() != "cr-1" || ev.GetUsageContext()["team"] != "a" || ev.GetStatusCode() != 200 ||
-		ev.GetDatabricksRequestId() != resp.Header.Get("X-Request-Id") {
+		ev.GetDatabricksRequestId() != resp.Header.Get("X-Request-Id") || ev.GetUserAgent() != "Go-http-client/1.1" {
 		t.Fatalf("usage event %+v", ev)
 	}
 	// The same route under the Databricks path.

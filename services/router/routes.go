@@ -25,6 +25,7 @@ type entity struct {
 	id       string // served_entity_id: a hash of the entity's config version
 	breaker  *gobreaker.TwoStepCircuitBreaker[struct{}]
 	endpoint string
+	series   sync.Map // seriesKey → *entitySeries, its metric series
 }
 
 type routeTable struct {

@@ -51,6 +51,10 @@ type options struct {
 	topologies         []string
 	out                string
 	profileDir         string
+	gatewayEnv         []string
+	abRounds           int
+	abDuration         time.Duration
+	abConcurrency      []int
 }
 
 // Topology flag values, in the order they always run (direct first: the
@@ -86,12 +90,23 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&modes, "modes", "unary,stream", "comma-separated: unary, stream")
 	fs.StringVar(&topos, "topologies", "direct,allinone,mesh", "comma-separated: direct, allinone, mesh")
 	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
+	var gatewayEnv, abConc string
+	fs.IntVar(&o.abRounds, "ab-rounds", 8, "rounds of the interleaved comparisons (anthropic passthrough vs openai path, usage tracking on vs off); 0 skips them")
+	fs.DurationVar(&o.abDuration, "ab-duration", time.Second, "measured time of each case in each interleaved round")
+	fs.StringVar(&abConc, "ab-concurrency", "1,16", "comma-separated concurrencies of the interleaved comparisons")
+	fs.StringVar(&gatewayEnv, "gateway-env", "", "comma-separated NAME=value pairs added to the gateway processes' environment (e.g. GOMAXPROCS=1,GOGC=200)")
 	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of every gateway process, taken during the c=16 unary case, into this directory")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for _, kv := range splitList(gatewayEnv) {
+		if name, _, ok := strings.Cut(kv, "="); !ok || name == "" {
+			return o, fmt.Errorf("-gateway-env: %q is not NAME=value", kv)
+		}
+		o.gatewayEnv = append(o.gatewayEnv, kv)
 	}
 	if o.bin == "" {
 		return o, errors.New("-bin is required")
@@ -102,6 +117,12 @@ func parseFlags(args []string) (options, error) {
 	var err error
 	if o.concurrency, err = parseConcurrency("-concurrency", conc); err != nil {
 		return o, err
+	}
+	if o.abConcurrency, err = parseConcurrency("-ab-concurrency", abConc); err != nil {
+		return o, err
+	}
+	if o.abRounds < 0 || o.abRounds > 1000 || o.abDuration <= 0 {
+		return o, errors.New("-ab-rounds must be in 0..1000 and -ab-duration positive")
 	}
 	if strings.TrimSpace(dialectConc) == "all" {
 		o.dialectConcurrency = o.concurrency

@@ -109,7 +109,14 @@ func (c *Conn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method stri
 // serverContext turns the caller's outgoing metadata into the handler's
 // incoming metadata, as the wire would.
 func serverContext(ctx context.Context) context.Context {
-	md, _ := metadata.FromOutgoingContext(ctx)
+	md, ok := metadata.FromOutgoingContext(ctx)
+	if !ok {
+		if _, inherited := metadata.FromIncomingContext(ctx); !inherited {
+			return ctx // nothing to hand over and nothing to hide
+		}
+	}
+	// Replace, never inherit: a handler called from inside another handler
+	// must not see its caller's incoming metadata (credentials included).
 	return metadata.NewIncomingContext(ctx, md)
 }
 

@@ -175,3 +175,41 @@ func BenchmarkUnary(b *testing.B) {
 		}
 	}
 }
+
+// mdRecordingHealth records the incoming metadata its Check sees.
+type mdRecordingHealth struct {
+	healthpb.UnimplementedHealthServer
+	seen metadata.MD
+}
+
+func (h *mdRecordingHealth) Check(ctx context.Context, _ *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	h.seen, _ = metadata.FromIncomingContext(ctx)
+	return &healthpb.HealthCheckResponse{}, nil
+}
+
+// A handler sees exactly its caller's outgoing metadata: never the incoming
+// metadata of the handler that made the call (its credentials included).
+func TestNestedCallSeesOnlyOutgoingMetadata(t *testing.T) {
+	h := &mdRecordingHealth{}
+	client := healthpb.NewHealthClient(New(&healthpb.Health_ServiceDesc, h))
+	insideHandler := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer outer-secret"))
+
+	if _, err := client.Check(insideHandler, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.seen) != 0 {
+		t.Fatalf("nested call without outgoing metadata saw %v", h.seen)
+	}
+	if _, err := client.Check(metadata.AppendToOutgoingContext(insideHandler, "x-a", "1"), &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if h.seen.Get("x-a")[0] != "1" || len(h.seen.Get("authorization")) != 0 {
+		t.Fatalf("nested call with outgoing metadata saw %v", h.seen)
+	}
+	if _, err := client.Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.seen) != 0 {
+		t.Fatalf("plain call saw %v", h.seen)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +30,16 @@ type Interceptors struct {
 	log     *slog.Logger
 	handled *prometheus.CounterVec
 	latency *prometheus.HistogramVec
+	// okSeries caches each method's series of successful calls (method name
+	// → *methodSeries): a label lookup hashes the labels on every call,
+	// which costs more than the observation. Methods are a fixed set.
+	okSeries sync.Map
+}
+
+// methodSeries are one method's metric series for a successful call.
+type methodSeries struct {
+	latency prometheus.Observer
+	ok      prometheus.Counter
 }
 
 // NewInterceptors registers the gRPC server metrics on reg.
@@ -78,11 +89,14 @@ func (i *Interceptors) Stream(srv any, ss grpc.ServerStream, info *grpc.StreamSe
 }
 
 func (i *Interceptors) finish(method string, start time.Time, err error) error {
-	i.latency.WithLabelValues(method).Observe(time.Since(start).Seconds())
+	elapsed := time.Since(start).Seconds()
 	if err == nil {
-		i.handled.WithLabelValues(method, "OK").Inc()
+		series := i.seriesOf(method)
+		series.latency.Observe(elapsed)
+		series.ok.Inc()
 		return nil
 	}
+	i.latency.WithLabelValues(method).Observe(elapsed)
 	te := errs.From(err)
 	st := te.GRPCStatus()
 	i.handled.WithLabelValues(method, st.Code().String()).Inc()
@@ -90,6 +104,17 @@ func (i *Interceptors) finish(method string, start time.Time, err error) error {
 		i.log.Error("internal error", "method", method, "err", err)
 	}
 	return st.Err()
+}
+
+func (i *Interceptors) seriesOf(method string) *methodSeries {
+	if v, ok := i.okSeries.Load(method); ok {
+		return v.(*methodSeries)
+	}
+	v, _ := i.okSeries.LoadOrStore(method, &methodSeries{
+		latency: i.latency.WithLabelValues(method),
+		ok:      i.handled.WithLabelValues(method, "OK"),
+	})
+	return v.(*methodSeries)
 }
 
 // NewGRPCServer builds a server with the interceptors, health and reflection.

@@ -98,12 +98,10 @@ func New(ctx context.Context, router routerv1.RouterServiceServer, opts Options)
 	return &Handler{mux: mux, opts: opts}, nil
 }
 
-type requestIDKey struct{}
-
 // ServeHTTP assigns the request id, enforces the body limit and serves.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := requestid.New()
-	tw := &trackingWriter{ResponseWriter: w}
+	tw := &trackingWriter{ResponseWriter: w, oneMessageRoute: !isJSONArrayStream(r)}
 	tw.Header().Set("X-Request-Id", id)
 	if r.Method == http.MethodHead {
 		// Clients preconnect with HEAD on their base URL (Claude Code does);
@@ -128,13 +126,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = http.MaxBytesReader(tw, r.Body, limit)
 	}
-	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-	h.mux.ServeHTTP(tw, r.WithContext(ctx))
+	path := r.URL.Path
+	r = r.WithContext(withInbound(r.Context(), &Inbound{RequestID: id, RawQuery: r.URL.RawQuery, Header: r.Header}))
+	if !needsMetadata(path) {
+		// The router reads Inbound; leave grpc-gateway no header to copy into
+		// metadata (r is already a shallow copy, Inbound keeps the original).
+		r.Header, r.Host, r.RemoteAddr = nil, "", ""
+	}
+	h.mux.ServeHTTP(tw, r)
 }
 
+// annotate adds the request id and query as metadata for the routes of other
+// services; the router's own routes read them from Inbound.
 func annotate(ctx context.Context, r *http.Request) metadata.MD {
-	id, _ := r.Context().Value(requestIDKey{}).(string)
-	md := metadata.MD{MDRequestID: []string{id}}
+	in := InboundFrom(r.Context())
+	if in == nil || !needsMetadata(r.URL.Path) {
+		return nil
+	}
+	md := metadata.MD{MDRequestID: []string{in.RequestID}}
 	if r.URL.RawQuery != "" {
 		md[MDQuery] = []string{r.URL.RawQuery}
 	}
@@ -159,6 +168,11 @@ func applyStatus(ctx context.Context, w http.ResponseWriter, m proto.Message) er
 	if !ok || tw.wroteHeader {
 		return nil
 	}
+	if b, ok := unwrapBodyValue(m); ok && tw.oneMessageRoute && !strings.HasPrefix(b.GetContentType(), "text/event-stream") {
+		tw.Header().Set("Content-Length", strconv.Itoa(len(b.GetData())))
+		tw.Header().Del("Transfer-Encoding")
+		tw.wholeBody = true
+	}
 	md, ok := runtime.ServerMetadataFromContext(ctx)
 	if !ok {
 		return nil
@@ -177,7 +191,28 @@ func applyStatus(ctx context.Context, w http.ResponseWriter, m proto.Message) er
 	return nil
 }
 
+// isJSONArrayStream says r asks for Gemini's streamGenerateContent without
+// alt=sse: one JSON array written element by element, the only answer that
+// is not an event stream yet comes in several messages.
+func isJSONArrayStream(r *http.Request) bool {
+	return strings.HasSuffix(r.URL.Path, ":streamGenerateContent") && !AltSSE(r.URL.RawQuery)
+}
+
+// AltSSE reports whether a raw query asks for alt=sse (Gemini's switch from
+// a JSON-array stream to an event stream). The router decides the answer's
+// framing with it, the facade how to write it: they must agree.
+func AltSSE(rawQuery string) bool {
+	if !strings.Contains(rawQuery, "alt=") {
+		return false
+	}
+	v, err := url.ParseQuery(rawQuery)
+	return err == nil && v.Get("alt") == "sse"
+}
+
 func unwrapBodyValue(m proto.Message) (*httpbody.HttpBody, bool) {
+	if m == nil {
+		return nil, false
+	}
 	v, _ := unwrapBody(context.Background(), m)
 	b, ok := v.(*httpbody.HttpBody)
 	return b, ok

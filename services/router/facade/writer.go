@@ -8,14 +8,23 @@ import (
 // trackingWriter remembers whether the status line went out, so the facade
 // never writes it twice; Unwrap keeps http.ResponseController (Flush) working.
 //
-// It also drops grpc-gateway's flush after every message unless the response
-// is an event stream: a JSON answer is one message, and flushing it early
-// costs a second write syscall (the chunk terminator) for nothing.
+// It also shapes grpc-gateway's flush after every message. An event stream
+// flushes each frame. A whole JSON answer (one message, its length known up
+// front: see applyStatus) is sent with a Content-Length and flushed at once,
+// in one write: the client has its answer before the router's bookkeeping
+// after the last message (metrics, the usage event) runs, and no chunk
+// terminator follows. Any other response (Gemini's JSON-array stream) waits
+// for the end of the handler.
 type trackingWriter struct {
 	http.ResponseWriter
 	wroteHeader bool
 	streaming   bool
-	status      int
+	// wholeBody says the response is a single message of known length.
+	wholeBody bool
+	// oneMessageRoute says the route answers with one message unless it
+	// fails (every route but a JSON-array stream).
+	oneMessageRoute bool
+	status          int
 }
 
 func (w *trackingWriter) WriteHeader(code int) {
@@ -36,7 +45,7 @@ func (w *trackingWriter) Write(b []byte) (int, error) {
 }
 
 func (w *trackingWriter) Flush() {
-	if !w.streaming {
+	if !w.streaming && !w.wholeBody {
 		return
 	}
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {

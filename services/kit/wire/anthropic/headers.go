@@ -9,14 +9,19 @@ const APIVersion = "2023-06-01"
 // forwardedHeaders are the client headers a same-dialect provider needs to
 // read the body as the client meant it: the API version and beta flags
 // (Claude Code's context management, interleaved thinking, 1M context…).
-var forwardedHeaders = [...]string{"anthropic-version", "anthropic-beta"}
+// Canonical names, so reading them from an http.Header allocates nothing;
+// Source.Headers keys them in lower case.
+var forwardedHeaders = [...]struct{ canonical, key string }{
+	{"Anthropic-Version", "anthropic-version"},
+	{"Anthropic-Beta", "anthropic-beta"},
+}
 
 // SourceHeaders picks the headers to keep in Source.Headers from a client
 // request, keyed in lower case. Credentials are never among them.
 func SourceHeaders(h http.Header) map[string]string {
 	var out map[string]string
 	for _, name := range forwardedHeaders {
-		if v := h.Values(name); len(v) > 0 {
+		if v := h[name.canonical]; len(v) > 0 {
 			if out == nil {
 				out = make(map[string]string, len(forwardedHeaders))
 			}
@@ -24,7 +29,7 @@ func SourceHeaders(h http.Header) map[string]string {
 			for _, more := range v[1:] {
 				joined += "," + more
 			}
-			out[name] = joined
+			out[name.key] = joined
 		}
 	}
 	return out

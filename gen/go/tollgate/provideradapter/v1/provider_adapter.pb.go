@@ -264,11 +264,16 @@ func (x *ChatStreamRequest) GetRequest() *v1.ChatRequest {
 	return nil
 }
 
-// ChatStreamResponse carries one chunk.
+// ChatStreamResponse carries the chunks that arrived together from the
+// provider: one message per network read rather than per event, so a stream
+// costs what its bytes cost, not what its frame count does.
 type ChatStreamResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Chunk is the next increment.
-	Chunk         *v1.ChatChunk `protobuf:"bytes,1,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	Chunk *v1.ChatChunk `protobuf:"bytes,1,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	// MoreChunks are the chunks that arrived together with chunk, in order; a
+	// receiver handles them exactly as if each came in its own message.
+	MoreChunks    []*v1.ChatChunk `protobuf:"bytes,2,rep,name=more_chunks,json=moreChunks,proto3" json:"more_chunks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -306,6 +311,13 @@ func (*ChatStreamResponse) Descriptor() ([]byte, []int) {
 func (x *ChatStreamResponse) GetChunk() *v1.ChatChunk {
 	if x != nil {
 		return x.Chunk
+	}
+	return nil
+}
+
+func (x *ChatStreamResponse) GetMoreChunks() []*v1.ChatChunk {
+	if x != nil {
+		return x.MoreChunks
 	}
 	return nil
 }
@@ -439,9 +451,11 @@ const file_tollgate_provideradapter_v1_provider_adapter_proto_rawDesc = "" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\"\x8e\x01\n" +
 	"\x11ChatStreamRequest\x12;\n" +
 	"\x06target\x18\x01 \x01(\v2#.tollgate.provideradapter.v1.TargetR\x06target\x12<\n" +
-	"\arequest\x18\x02 \x01(\v2\".tollgate.inference.v1.ChatRequestR\arequest\"L\n" +
+	"\arequest\x18\x02 \x01(\v2\".tollgate.inference.v1.ChatRequestR\arequest\"\x8f\x01\n" +
 	"\x12ChatStreamResponse\x126\n" +
-	"\x05chunk\x18\x01 \x01(\v2 .tollgate.inference.v1.ChatChunkR\x05chunk\"\x8f\x01\n" +
+	"\x05chunk\x18\x01 \x01(\v2 .tollgate.inference.v1.ChatChunkR\x05chunk\x12A\n" +
+	"\vmore_chunks\x18\x02 \x03(\v2 .tollgate.inference.v1.ChatChunkR\n" +
+	"moreChunks\"\x8f\x01\n" +
 	"\fEmbedRequest\x12;\n" +
 	"\x06target\x18\x01 \x01(\v2#.tollgate.provideradapter.v1.TargetR\x06target\x12B\n" +
 	"\arequest\x18\x02 \x01(\v2(.tollgate.inference.v1.EmbeddingsRequestR\arequest\"r\n" +
@@ -488,20 +502,21 @@ var file_tollgate_provideradapter_v1_provider_adapter_proto_depIdxs = []int32{
 	0,  // 3: tollgate.provideradapter.v1.ChatStreamRequest.target:type_name -> tollgate.provideradapter.v1.Target
 	7,  // 4: tollgate.provideradapter.v1.ChatStreamRequest.request:type_name -> tollgate.inference.v1.ChatRequest
 	9,  // 5: tollgate.provideradapter.v1.ChatStreamResponse.chunk:type_name -> tollgate.inference.v1.ChatChunk
-	0,  // 6: tollgate.provideradapter.v1.EmbedRequest.target:type_name -> tollgate.provideradapter.v1.Target
-	10, // 7: tollgate.provideradapter.v1.EmbedRequest.request:type_name -> tollgate.inference.v1.EmbeddingsRequest
-	11, // 8: tollgate.provideradapter.v1.EmbedResponse.response:type_name -> tollgate.inference.v1.EmbeddingsResponse
-	1,  // 9: tollgate.provideradapter.v1.ProviderAdapterService.Chat:input_type -> tollgate.provideradapter.v1.ChatRequest
-	3,  // 10: tollgate.provideradapter.v1.ProviderAdapterService.ChatStream:input_type -> tollgate.provideradapter.v1.ChatStreamRequest
-	5,  // 11: tollgate.provideradapter.v1.ProviderAdapterService.Embed:input_type -> tollgate.provideradapter.v1.EmbedRequest
-	2,  // 12: tollgate.provideradapter.v1.ProviderAdapterService.Chat:output_type -> tollgate.provideradapter.v1.ChatResponse
-	4,  // 13: tollgate.provideradapter.v1.ProviderAdapterService.ChatStream:output_type -> tollgate.provideradapter.v1.ChatStreamResponse
-	6,  // 14: tollgate.provideradapter.v1.ProviderAdapterService.Embed:output_type -> tollgate.provideradapter.v1.EmbedResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	9,  // 6: tollgate.provideradapter.v1.ChatStreamResponse.more_chunks:type_name -> tollgate.inference.v1.ChatChunk
+	0,  // 7: tollgate.provideradapter.v1.EmbedRequest.target:type_name -> tollgate.provideradapter.v1.Target
+	10, // 8: tollgate.provideradapter.v1.EmbedRequest.request:type_name -> tollgate.inference.v1.EmbeddingsRequest
+	11, // 9: tollgate.provideradapter.v1.EmbedResponse.response:type_name -> tollgate.inference.v1.EmbeddingsResponse
+	1,  // 10: tollgate.provideradapter.v1.ProviderAdapterService.Chat:input_type -> tollgate.provideradapter.v1.ChatRequest
+	3,  // 11: tollgate.provideradapter.v1.ProviderAdapterService.ChatStream:input_type -> tollgate.provideradapter.v1.ChatStreamRequest
+	5,  // 12: tollgate.provideradapter.v1.ProviderAdapterService.Embed:input_type -> tollgate.provideradapter.v1.EmbedRequest
+	2,  // 13: tollgate.provideradapter.v1.ProviderAdapterService.Chat:output_type -> tollgate.provideradapter.v1.ChatResponse
+	4,  // 14: tollgate.provideradapter.v1.ProviderAdapterService.ChatStream:output_type -> tollgate.provideradapter.v1.ChatStreamResponse
+	6,  // 15: tollgate.provideradapter.v1.ProviderAdapterService.Embed:output_type -> tollgate.provideradapter.v1.EmbedResponse
+	13, // [13:16] is the sub-list for method output_type
+	10, // [10:13] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_tollgate_provideradapter_v1_provider_adapter_proto_init() }

@@ -1709,26 +1709,26 @@ const file_tollgate_router_v1_router_proto_rawDesc = "" +
 	"\bresponse\x18\x01 \x01(\v2).tollgate.inference.v1.EmbeddingsResponseR\bresponse\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId2\xf3\x17\n" +
-	"\rRouterService\x12\xa8\x02\n" +
-	"\x14CreateChatCompletion\x12/.tollgate.router.v1.CreateChatCompletionRequest\x1a0.tollgate.router.v1.CreateChatCompletionResponse\"\xaa\x01\x82\xd3\xe4\x93\x02\xa3\x01:\x04bodyZ):\x04bodyb\x04body\"\x1b/mlflow/v1/chat/completionsZ):\x04bodyb\x04body\"\x1b/openai/v1/chat/completionsZ):\x04bodyb\x04body\"\x1b/cursor/v1/chat/completionsb\x04body\"\x14/v1/chat/completions0\x01\x12\xd8\x01\n" +
-	"\x0fCreateEmbedding\x12*.tollgate.router.v1.CreateEmbeddingRequest\x1a+.tollgate.router.v1.CreateEmbeddingResponse\"l\x82\xd3\xe4\x93\x02f:\x04bodyZ#:\x04bodyb\x04body\"\x15/mlflow/v1/embeddingsZ#:\x04bodyb\x04body\"\x15/openai/v1/embeddingsb\x04body\"\x0e/v1/embeddings\x12\xab\x01\n" +
-	"\n" +
-	"ListModels\x12%.tollgate.router.v1.ListModelsRequest\x1a&.tollgate.router.v1.ListModelsResponse\"N\x82\xd3\xe4\x93\x02HZ\x19b\x04body\x12\x11/mlflow/v1/modelsZ\x19b\x04body\x12\x11/openai/v1/modelsb\x04body\x12\n" +
-	"/v1/models\x12\xd3\x01\n" +
-	"\x0eCreateResponse\x12).tollgate.router.v1.CreateResponseRequest\x1a*.tollgate.router.v1.CreateResponseResponse\"h\x82\xd3\xe4\x93\x02b:\x04bodyZ\":\x04bodyb\x04body\"\x14/openai/v1/responsesZ!:\x04bodyb\x04body\"\x13/codex/v1/responsesb\x04body\"\r/v1/responses0\x01\x12\xae\x01\n" +
-	"\rCreateMessage\x12(.tollgate.router.v1.CreateMessageRequest\x1a).tollgate.router.v1.CreateMessageResponse\"F\x82\xd3\xe4\x93\x02@:\x04bodyZ\x1a:\x04bodyb\x04body\"\f/v1/messagesb\x04body\"\x16/anthropic/v1/messages0\x01\x12\xd5\x01\n" +
-	"\x12CountMessageTokens\x12-.tollgate.router.v1.CountMessageTokensRequest\x1a..tollgate.router.v1.CountMessageTokensResponse\"`\x82\xd3\xe4\x93\x02Z:\x04bodyZ':\x04bodyb\x04body\"\x19/v1/messages/count_tokensb\x04body\"#/anthropic/v1/messages/count_tokens\x12\x9a\x01\n" +
-	"\x13ListAnthropicModels\x12..tollgate.router.v1.ListAnthropicModelsRequest\x1a/.tollgate.router.v1.ListAnthropicModelsResponse\"\"\x82\xd3\xe4\x93\x02\x1cb\x04body\x12\x14/anthropic/v1/models\x12\xe5\x01\n" +
-	"\x0fGenerateContent\x12*.tollgate.router.v1.GenerateContentRequest\x1a+.tollgate.router.v1.GenerateContentResponse\"w\x82\xd3\xe4\x93\x02q:\x04bodyZ4:\x04bodyb\x04body\"&/v1beta/models/{model}:generateContentb\x04body\"-/gemini/v1beta/models/{model}:generateContent0\x01\x12\x84\x02\n" +
-	"\x15StreamGenerateContent\x120.tollgate.router.v1.StreamGenerateContentRequest\x1a1.tollgate.router.v1.StreamGenerateContentResponse\"\x83\x01\x82\xd3\xe4\x93\x02}:\x04bodyZ::\x04bodyb\x04body\",/v1beta/models/{model}:streamGenerateContentb\x04body\"3/gemini/v1beta/models/{model}:streamGenerateContent0\x01\x12\xcf\x01\n" +
-	"\vCountTokens\x12&.tollgate.router.v1.CountTokensRequest\x1a'.tollgate.router.v1.CountTokensResponse\"o\x82\xd3\xe4\x93\x02i:\x04bodyZ0:\x04bodyb\x04body\"\"/v1beta/models/{model}:countTokensb\x04body\")/gemini/v1beta/models/{model}:countTokens\x12\xd4\x01\n" +
-	"\fEmbedContent\x12'.tollgate.router.v1.EmbedContentRequest\x1a(.tollgate.router.v1.EmbedContentResponse\"q\x82\xd3\xe4\x93\x02k:\x04bodyZ1:\x04bodyb\x04body\"#/v1beta/models/{model}:embedContentb\x04body\"*/gemini/v1beta/models/{model}:embedContent\x12\xf2\x01\n" +
-	"\x12BatchEmbedContents\x12-.tollgate.router.v1.BatchEmbedContentsRequest\x1a..tollgate.router.v1.BatchEmbedContentsResponse\"}\x82\xd3\xe4\x93\x02w:\x04bodyZ7:\x04bodyb\x04body\")/v1beta/models/{model}:batchEmbedContentsb\x04body\"0/gemini/v1beta/models/{model}:batchEmbedContents\x12\xac\x01\n" +
-	"\x12GetEndpointMetrics\x12-.tollgate.router.v1.GetEndpointMetricsRequest\x1a..tollgate.router.v1.GetEndpointMetricsResponse\"7\x82\xd3\xe4\x93\x021b\x04body\x12)/api/2.0/serving-endpoints/{name}/metrics\x12I\n" +
+	"\rRouterService\x12I\n" +
 	"\x04Chat\x12\x1f.tollgate.router.v1.ChatRequest\x1a .tollgate.router.v1.ChatResponse\x12]\n" +
 	"\n" +
 	"ChatStream\x12%.tollgate.router.v1.ChatStreamRequest\x1a&.tollgate.router.v1.ChatStreamResponse0\x01\x12L\n" +
-	"\x05Embed\x12 .tollgate.router.v1.EmbedRequest\x1a!.tollgate.router.v1.EmbedResponseBAZ?github.com/tollgate/tollgate/gen/go/tollgate/router/v1;routerv1b\x06proto3"
+	"\x05Embed\x12 .tollgate.router.v1.EmbedRequest\x1a!.tollgate.router.v1.EmbedResponse\x12\xac\x01\n" +
+	"\x12GetEndpointMetrics\x12-.tollgate.router.v1.GetEndpointMetricsRequest\x1a..tollgate.router.v1.GetEndpointMetricsResponse\"7\x82\xd3\xe4\x93\x021b\x04body\x12)/api/2.0/serving-endpoints/{name}/metrics\x12\xf2\x01\n" +
+	"\x12BatchEmbedContents\x12-.tollgate.router.v1.BatchEmbedContentsRequest\x1a..tollgate.router.v1.BatchEmbedContentsResponse\"}\x82\xd3\xe4\x93\x02w:\x04bodyZ7:\x04bodyb\x04body\")/v1beta/models/{model}:batchEmbedContentsb\x04body\"0/gemini/v1beta/models/{model}:batchEmbedContents\x12\xd4\x01\n" +
+	"\fEmbedContent\x12'.tollgate.router.v1.EmbedContentRequest\x1a(.tollgate.router.v1.EmbedContentResponse\"q\x82\xd3\xe4\x93\x02k:\x04bodyZ1:\x04bodyb\x04body\"#/v1beta/models/{model}:embedContentb\x04body\"*/gemini/v1beta/models/{model}:embedContent\x12\xcf\x01\n" +
+	"\vCountTokens\x12&.tollgate.router.v1.CountTokensRequest\x1a'.tollgate.router.v1.CountTokensResponse\"o\x82\xd3\xe4\x93\x02i:\x04bodyZ0:\x04bodyb\x04body\"\"/v1beta/models/{model}:countTokensb\x04body\")/gemini/v1beta/models/{model}:countTokens\x12\x9a\x01\n" +
+	"\x13ListAnthropicModels\x12..tollgate.router.v1.ListAnthropicModelsRequest\x1a/.tollgate.router.v1.ListAnthropicModelsResponse\"\"\x82\xd3\xe4\x93\x02\x1cb\x04body\x12\x14/anthropic/v1/models\x12\xd5\x01\n" +
+	"\x12CountMessageTokens\x12-.tollgate.router.v1.CountMessageTokensRequest\x1a..tollgate.router.v1.CountMessageTokensResponse\"`\x82\xd3\xe4\x93\x02Z:\x04bodyZ':\x04bodyb\x04body\"\x19/v1/messages/count_tokensb\x04body\"#/anthropic/v1/messages/count_tokens\x12\xab\x01\n" +
+	"\n" +
+	"ListModels\x12%.tollgate.router.v1.ListModelsRequest\x1a&.tollgate.router.v1.ListModelsResponse\"N\x82\xd3\xe4\x93\x02HZ\x19b\x04body\x12\x11/mlflow/v1/modelsZ\x19b\x04body\x12\x11/openai/v1/modelsb\x04body\x12\n" +
+	"/v1/models\x12\xd8\x01\n" +
+	"\x0fCreateEmbedding\x12*.tollgate.router.v1.CreateEmbeddingRequest\x1a+.tollgate.router.v1.CreateEmbeddingResponse\"l\x82\xd3\xe4\x93\x02f:\x04bodyZ#:\x04bodyb\x04body\"\x15/mlflow/v1/embeddingsZ#:\x04bodyb\x04body\"\x15/openai/v1/embeddingsb\x04body\"\x0e/v1/embeddings\x12\xe5\x01\n" +
+	"\x0fGenerateContent\x12*.tollgate.router.v1.GenerateContentRequest\x1a+.tollgate.router.v1.GenerateContentResponse\"w\x82\xd3\xe4\x93\x02q:\x04bodyZ4:\x04bodyb\x04body\"&/v1beta/models/{model}:generateContentb\x04body\"-/gemini/v1beta/models/{model}:generateContent0\x01\x12\x84\x02\n" +
+	"\x15StreamGenerateContent\x120.tollgate.router.v1.StreamGenerateContentRequest\x1a1.tollgate.router.v1.StreamGenerateContentResponse\"\x83\x01\x82\xd3\xe4\x93\x02}:\x04bodyZ::\x04bodyb\x04body\",/v1beta/models/{model}:streamGenerateContentb\x04body\"3/gemini/v1beta/models/{model}:streamGenerateContent0\x01\x12\xd3\x01\n" +
+	"\x0eCreateResponse\x12).tollgate.router.v1.CreateResponseRequest\x1a*.tollgate.router.v1.CreateResponseResponse\"h\x82\xd3\xe4\x93\x02b:\x04bodyZ\":\x04bodyb\x04body\"\x14/openai/v1/responsesZ!:\x04bodyb\x04body\"\x13/codex/v1/responsesb\x04body\"\r/v1/responses0\x01\x12\xae\x01\n" +
+	"\rCreateMessage\x12(.tollgate.router.v1.CreateMessageRequest\x1a).tollgate.router.v1.CreateMessageResponse\"F\x82\xd3\xe4\x93\x02@:\x04bodyZ\x1a:\x04bodyb\x04body\"\f/v1/messagesb\x04body\"\x16/anthropic/v1/messages0\x01\x12\xa8\x02\n" +
+	"\x14CreateChatCompletion\x12/.tollgate.router.v1.CreateChatCompletionRequest\x1a0.tollgate.router.v1.CreateChatCompletionResponse\"\xaa\x01\x82\xd3\xe4\x93\x02\xa3\x01:\x04bodyZ):\x04bodyb\x04body\"\x1b/mlflow/v1/chat/completionsZ):\x04bodyb\x04body\"\x1b/openai/v1/chat/completionsZ):\x04bodyb\x04body\"\x1b/cursor/v1/chat/completionsb\x04body\"\x14/v1/chat/completions0\x01BAZ?github.com/tollgate/tollgate/gen/go/tollgate/router/v1;routerv1b\x06proto3"
 
 var (
 	file_tollgate_router_v1_router_proto_rawDescOnce sync.Once
@@ -1817,38 +1817,38 @@ var file_tollgate_router_v1_router_proto_depIdxs = []int32{
 	37, // 28: tollgate.router.v1.ChatStreamResponse.chunk:type_name -> tollgate.inference.v1.ChatChunk
 	38, // 29: tollgate.router.v1.EmbedRequest.request:type_name -> tollgate.inference.v1.EmbeddingsRequest
 	39, // 30: tollgate.router.v1.EmbedResponse.response:type_name -> tollgate.inference.v1.EmbeddingsResponse
-	0,  // 31: tollgate.router.v1.RouterService.CreateChatCompletion:input_type -> tollgate.router.v1.CreateChatCompletionRequest
-	2,  // 32: tollgate.router.v1.RouterService.CreateEmbedding:input_type -> tollgate.router.v1.CreateEmbeddingRequest
-	4,  // 33: tollgate.router.v1.RouterService.ListModels:input_type -> tollgate.router.v1.ListModelsRequest
-	6,  // 34: tollgate.router.v1.RouterService.CreateResponse:input_type -> tollgate.router.v1.CreateResponseRequest
-	8,  // 35: tollgate.router.v1.RouterService.CreateMessage:input_type -> tollgate.router.v1.CreateMessageRequest
-	10, // 36: tollgate.router.v1.RouterService.CountMessageTokens:input_type -> tollgate.router.v1.CountMessageTokensRequest
-	22, // 37: tollgate.router.v1.RouterService.ListAnthropicModels:input_type -> tollgate.router.v1.ListAnthropicModelsRequest
-	12, // 38: tollgate.router.v1.RouterService.GenerateContent:input_type -> tollgate.router.v1.GenerateContentRequest
-	14, // 39: tollgate.router.v1.RouterService.StreamGenerateContent:input_type -> tollgate.router.v1.StreamGenerateContentRequest
-	16, // 40: tollgate.router.v1.RouterService.CountTokens:input_type -> tollgate.router.v1.CountTokensRequest
-	18, // 41: tollgate.router.v1.RouterService.EmbedContent:input_type -> tollgate.router.v1.EmbedContentRequest
-	20, // 42: tollgate.router.v1.RouterService.BatchEmbedContents:input_type -> tollgate.router.v1.BatchEmbedContentsRequest
-	24, // 43: tollgate.router.v1.RouterService.GetEndpointMetrics:input_type -> tollgate.router.v1.GetEndpointMetricsRequest
-	26, // 44: tollgate.router.v1.RouterService.Chat:input_type -> tollgate.router.v1.ChatRequest
-	28, // 45: tollgate.router.v1.RouterService.ChatStream:input_type -> tollgate.router.v1.ChatStreamRequest
-	30, // 46: tollgate.router.v1.RouterService.Embed:input_type -> tollgate.router.v1.EmbedRequest
-	1,  // 47: tollgate.router.v1.RouterService.CreateChatCompletion:output_type -> tollgate.router.v1.CreateChatCompletionResponse
-	3,  // 48: tollgate.router.v1.RouterService.CreateEmbedding:output_type -> tollgate.router.v1.CreateEmbeddingResponse
-	5,  // 49: tollgate.router.v1.RouterService.ListModels:output_type -> tollgate.router.v1.ListModelsResponse
-	7,  // 50: tollgate.router.v1.RouterService.CreateResponse:output_type -> tollgate.router.v1.CreateResponseResponse
-	9,  // 51: tollgate.router.v1.RouterService.CreateMessage:output_type -> tollgate.router.v1.CreateMessageResponse
-	11, // 52: tollgate.router.v1.RouterService.CountMessageTokens:output_type -> tollgate.router.v1.CountMessageTokensResponse
-	23, // 53: tollgate.router.v1.RouterService.ListAnthropicModels:output_type -> tollgate.router.v1.ListAnthropicModelsResponse
-	13, // 54: tollgate.router.v1.RouterService.GenerateContent:output_type -> tollgate.router.v1.GenerateContentResponse
-	15, // 55: tollgate.router.v1.RouterService.StreamGenerateContent:output_type -> tollgate.router.v1.StreamGenerateContentResponse
-	17, // 56: tollgate.router.v1.RouterService.CountTokens:output_type -> tollgate.router.v1.CountTokensResponse
-	19, // 57: tollgate.router.v1.RouterService.EmbedContent:output_type -> tollgate.router.v1.EmbedContentResponse
-	21, // 58: tollgate.router.v1.RouterService.BatchEmbedContents:output_type -> tollgate.router.v1.BatchEmbedContentsResponse
-	25, // 59: tollgate.router.v1.RouterService.GetEndpointMetrics:output_type -> tollgate.router.v1.GetEndpointMetricsResponse
-	27, // 60: tollgate.router.v1.RouterService.Chat:output_type -> tollgate.router.v1.ChatResponse
-	29, // 61: tollgate.router.v1.RouterService.ChatStream:output_type -> tollgate.router.v1.ChatStreamResponse
-	31, // 62: tollgate.router.v1.RouterService.Embed:output_type -> tollgate.router.v1.EmbedResponse
+	26, // 31: tollgate.router.v1.RouterService.Chat:input_type -> tollgate.router.v1.ChatRequest
+	28, // 32: tollgate.router.v1.RouterService.ChatStream:input_type -> tollgate.router.v1.ChatStreamRequest
+	30, // 33: tollgate.router.v1.RouterService.Embed:input_type -> tollgate.router.v1.EmbedRequest
+	24, // 34: tollgate.router.v1.RouterService.GetEndpointMetrics:input_type -> tollgate.router.v1.GetEndpointMetricsRequest
+	20, // 35: tollgate.router.v1.RouterService.BatchEmbedContents:input_type -> tollgate.router.v1.BatchEmbedContentsRequest
+	18, // 36: tollgate.router.v1.RouterService.EmbedContent:input_type -> tollgate.router.v1.EmbedContentRequest
+	16, // 37: tollgate.router.v1.RouterService.CountTokens:input_type -> tollgate.router.v1.CountTokensRequest
+	22, // 38: tollgate.router.v1.RouterService.ListAnthropicModels:input_type -> tollgate.router.v1.ListAnthropicModelsRequest
+	10, // 39: tollgate.router.v1.RouterService.CountMessageTokens:input_type -> tollgate.router.v1.CountMessageTokensRequest
+	4,  // 40: tollgate.router.v1.RouterService.ListModels:input_type -> tollgate.router.v1.ListModelsRequest
+	2,  // 41: tollgate.router.v1.RouterService.CreateEmbedding:input_type -> tollgate.router.v1.CreateEmbeddingRequest
+	12, // 42: tollgate.router.v1.RouterService.GenerateContent:input_type -> tollgate.router.v1.GenerateContentRequest
+	14, // 43: tollgate.router.v1.RouterService.StreamGenerateContent:input_type -> tollgate.router.v1.StreamGenerateContentRequest
+	6,  // 44: tollgate.router.v1.RouterService.CreateResponse:input_type -> tollgate.router.v1.CreateResponseRequest
+	8,  // 45: tollgate.router.v1.RouterService.CreateMessage:input_type -> tollgate.router.v1.CreateMessageRequest
+	0,  // 46: tollgate.router.v1.RouterService.CreateChatCompletion:input_type -> tollgate.router.v1.CreateChatCompletionRequest
+	27, // 47: tollgate.router.v1.RouterService.Chat:output_type -> tollgate.router.v1.ChatResponse
+	29, // 48: tollgate.router.v1.RouterService.ChatStream:output_type -> tollgate.router.v1.ChatStreamResponse
+	31, // 49: tollgate.router.v1.RouterService.Embed:output_type -> tollgate.router.v1.EmbedResponse
+	25, // 50: tollgate.router.v1.RouterService.GetEndpointMetrics:output_type -> tollgate.router.v1.GetEndpointMetricsResponse
+	21, // 51: tollgate.router.v1.RouterService.BatchEmbedContents:output_type -> tollgate.router.v1.BatchEmbedContentsResponse
+	19, // 52: tollgate.router.v1.RouterService.EmbedContent:output_type -> tollgate.router.v1.EmbedContentResponse
+	17, // 53: tollgate.router.v1.RouterService.CountTokens:output_type -> tollgate.router.v1.CountTokensResponse
+	23, // 54: tollgate.router.v1.RouterService.ListAnthropicModels:output_type -> tollgate.router.v1.ListAnthropicModelsResponse
+	11, // 55: tollgate.router.v1.RouterService.CountMessageTokens:output_type -> tollgate.router.v1.CountMessageTokensResponse
+	5,  // 56: tollgate.router.v1.RouterService.ListModels:output_type -> tollgate.router.v1.ListModelsResponse
+	3,  // 57: tollgate.router.v1.RouterService.CreateEmbedding:output_type -> tollgate.router.v1.CreateEmbeddingResponse
+	13, // 58: tollgate.router.v1.RouterService.GenerateContent:output_type -> tollgate.router.v1.GenerateContentResponse
+	15, // 59: tollgate.router.v1.RouterService.StreamGenerateContent:output_type -> tollgate.router.v1.StreamGenerateContentResponse
+	7,  // 60: tollgate.router.v1.RouterService.CreateResponse:output_type -> tollgate.router.v1.CreateResponseResponse
+	9,  // 61: tollgate.router.v1.RouterService.CreateMessage:output_type -> tollgate.router.v1.CreateMessageResponse
+	1,  // 62: tollgate.router.v1.RouterService.CreateChatCompletion:output_type -> tollgate.router.v1.CreateChatCompletionResponse
 	47, // [47:63] is the sub-list for method output_type
 	31, // [31:47] is the sub-list for method input_type
 	31, // [31:31] is the sub-list for extension type_name

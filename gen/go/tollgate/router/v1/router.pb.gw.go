@@ -35,78 +35,339 @@ var (
 	_ = metadata.Join
 )
 
-func request_RouterService_CreateChatCompletion_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateChatCompletionClient, runtime.ServerMetadata, error) {
+func request_RouterService_GetEndpointMetrics_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq CreateChatCompletionRequest
+		protoReq GetEndpointMetricsRequest
 		metadata runtime.ServerMetadata
+		err      error
 	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	stream, err := client.CreateChatCompletion(ctx, &protoReq)
-	if err != nil {
-		return nil, metadata, err
-	}
-	header, err := stream.Header()
-	if err != nil {
-		return nil, metadata, err
-	}
-	metadata.HeaderMD = header
-	return stream, metadata, nil
+	msg, err := client.GetEndpointMetrics(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
 }
 
-func request_RouterService_CreateChatCompletion_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateChatCompletionClient, runtime.ServerMetadata, error) {
+func local_request_RouterService_GetEndpointMetrics_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq CreateChatCompletionRequest
+		protoReq GetEndpointMetricsRequest
 		metadata runtime.ServerMetadata
+		err      error
 	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
 	}
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	stream, err := client.CreateChatCompletion(ctx, &protoReq)
+	protoReq.Name, err = runtime.String(val)
 	if err != nil {
-		return nil, metadata, err
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
 	}
-	header, err := stream.Header()
-	if err != nil {
-		return nil, metadata, err
-	}
-	metadata.HeaderMD = header
-	return stream, metadata, nil
+	msg, err := server.GetEndpointMetrics(ctx, &protoReq)
+	return msg, metadata, err
 }
 
-func request_RouterService_CreateChatCompletion_2(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateChatCompletionClient, runtime.ServerMetadata, error) {
+func request_RouterService_BatchEmbedContents_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq CreateChatCompletionRequest
+		protoReq BatchEmbedContentsRequest
 		metadata runtime.ServerMetadata
+		err      error
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	stream, err := client.CreateChatCompletion(ctx, &protoReq)
-	if err != nil {
-		return nil, metadata, err
-	}
-	header, err := stream.Header()
-	if err != nil {
-		return nil, metadata, err
-	}
-	metadata.HeaderMD = header
-	return stream, metadata, nil
+	msg, err := client.BatchEmbedContents(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
 }
 
-func request_RouterService_CreateChatCompletion_3(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateChatCompletionClient, runtime.ServerMetadata, error) {
+func local_request_RouterService_BatchEmbedContents_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq CreateChatCompletionRequest
+		protoReq BatchEmbedContentsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
+	msg, err := server.BatchEmbedContents(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RouterService_BatchEmbedContents_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchEmbedContentsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.BatchEmbedContents(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_BatchEmbedContents_1(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq BatchEmbedContentsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
+	msg, err := server.BatchEmbedContents(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RouterService_EmbedContent_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EmbedContentRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.EmbedContent(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_EmbedContent_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EmbedContentRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
+	msg, err := server.EmbedContent(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RouterService_EmbedContent_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EmbedContentRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.EmbedContent(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_EmbedContent_1(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq EmbedContentRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
+	msg, err := server.EmbedContent(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RouterService_CountTokens_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CountTokensRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.CountTokens(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_CountTokens_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CountTokensRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
+	msg, err := server.CountTokens(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RouterService_CountTokens_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CountTokensRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.CountTokens(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_CountTokens_1(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CountTokensRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["model"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	}
+	protoReq.Model, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+	}
+	msg, err := server.CountTokens(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RouterService_ListAnthropicModels_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListAnthropicModelsRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListAnthropicModels(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_ListAnthropicModels_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListAnthropicModelsRequest
+		metadata runtime.ServerMetadata
+	)
+	msg, err := server.ListAnthropicModels(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RouterService_CountMessageTokens_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CountMessageTokensRequest
 		metadata runtime.ServerMetadata
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
@@ -115,16 +376,110 @@ func request_RouterService_CreateChatCompletion_3(ctx context.Context, marshaler
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	stream, err := client.CreateChatCompletion(ctx, &protoReq)
-	if err != nil {
-		return nil, metadata, err
+	msg, err := client.CountMessageTokens(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_CountMessageTokens_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CountMessageTokensRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	header, err := stream.Header()
-	if err != nil {
-		return nil, metadata, err
+	msg, err := server.CountMessageTokens(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RouterService_CountMessageTokens_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CountMessageTokensRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	metadata.HeaderMD = header
-	return stream, metadata, nil
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.CountMessageTokens(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_CountMessageTokens_1(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CountMessageTokensRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.CountMessageTokens(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RouterService_ListModels_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListModelsRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListModels(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_ListModels_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListModelsRequest
+		metadata runtime.ServerMetadata
+	)
+	msg, err := server.ListModels(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RouterService_ListModels_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListModelsRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListModels(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_ListModels_1(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListModelsRequest
+		metadata runtime.ServerMetadata
+	)
+	msg, err := server.ListModels(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_RouterService_ListModels_2(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListModelsRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListModels(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RouterService_ListModels_2(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListModelsRequest
+		metadata runtime.ServerMetadata
+	)
+	msg, err := server.ListModels(ctx, &protoReq)
+	return msg, metadata, err
 }
 
 func request_RouterService_CreateEmbedding_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -205,259 +560,6 @@ func local_request_RouterService_CreateEmbedding_2(ctx context.Context, marshale
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.CreateEmbedding(ctx, &protoReq)
-	return msg, metadata, err
-}
-
-func request_RouterService_ListModels_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq ListModelsRequest
-		metadata runtime.ServerMetadata
-	)
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	msg, err := client.ListModels(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
-}
-
-func local_request_RouterService_ListModels_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq ListModelsRequest
-		metadata runtime.ServerMetadata
-	)
-	msg, err := server.ListModels(ctx, &protoReq)
-	return msg, metadata, err
-}
-
-func request_RouterService_ListModels_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq ListModelsRequest
-		metadata runtime.ServerMetadata
-	)
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	msg, err := client.ListModels(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
-}
-
-func local_request_RouterService_ListModels_1(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq ListModelsRequest
-		metadata runtime.ServerMetadata
-	)
-	msg, err := server.ListModels(ctx, &protoReq)
-	return msg, metadata, err
-}
-
-func request_RouterService_ListModels_2(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq ListModelsRequest
-		metadata runtime.ServerMetadata
-	)
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	msg, err := client.ListModels(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
-}
-
-func local_request_RouterService_ListModels_2(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq ListModelsRequest
-		metadata runtime.ServerMetadata
-	)
-	msg, err := server.ListModels(ctx, &protoReq)
-	return msg, metadata, err
-}
-
-func request_RouterService_CreateResponse_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateResponseClient, runtime.ServerMetadata, error) {
-	var (
-		protoReq CreateResponseRequest
-		metadata runtime.ServerMetadata
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	stream, err := client.CreateResponse(ctx, &protoReq)
-	if err != nil {
-		return nil, metadata, err
-	}
-	header, err := stream.Header()
-	if err != nil {
-		return nil, metadata, err
-	}
-	metadata.HeaderMD = header
-	return stream, metadata, nil
-}
-
-func request_RouterService_CreateResponse_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateResponseClient, runtime.ServerMetadata, error) {
-	var (
-		protoReq CreateResponseRequest
-		metadata runtime.ServerMetadata
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	stream, err := client.CreateResponse(ctx, &protoReq)
-	if err != nil {
-		return nil, metadata, err
-	}
-	header, err := stream.Header()
-	if err != nil {
-		return nil, metadata, err
-	}
-	metadata.HeaderMD = header
-	return stream, metadata, nil
-}
-
-func request_RouterService_CreateResponse_2(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateResponseClient, runtime.ServerMetadata, error) {
-	var (
-		protoReq CreateResponseRequest
-		metadata runtime.ServerMetadata
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	stream, err := client.CreateResponse(ctx, &protoReq)
-	if err != nil {
-		return nil, metadata, err
-	}
-	header, err := stream.Header()
-	if err != nil {
-		return nil, metadata, err
-	}
-	metadata.HeaderMD = header
-	return stream, metadata, nil
-}
-
-func request_RouterService_CreateMessage_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateMessageClient, runtime.ServerMetadata, error) {
-	var (
-		protoReq CreateMessageRequest
-		metadata runtime.ServerMetadata
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	stream, err := client.CreateMessage(ctx, &protoReq)
-	if err != nil {
-		return nil, metadata, err
-	}
-	header, err := stream.Header()
-	if err != nil {
-		return nil, metadata, err
-	}
-	metadata.HeaderMD = header
-	return stream, metadata, nil
-}
-
-func request_RouterService_CreateMessage_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateMessageClient, runtime.ServerMetadata, error) {
-	var (
-		protoReq CreateMessageRequest
-		metadata runtime.ServerMetadata
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	stream, err := client.CreateMessage(ctx, &protoReq)
-	if err != nil {
-		return nil, metadata, err
-	}
-	header, err := stream.Header()
-	if err != nil {
-		return nil, metadata, err
-	}
-	metadata.HeaderMD = header
-	return stream, metadata, nil
-}
-
-func request_RouterService_CountMessageTokens_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq CountMessageTokensRequest
-		metadata runtime.ServerMetadata
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	msg, err := client.CountMessageTokens(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
-}
-
-func local_request_RouterService_CountMessageTokens_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq CountMessageTokensRequest
-		metadata runtime.ServerMetadata
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	msg, err := server.CountMessageTokens(ctx, &protoReq)
-	return msg, metadata, err
-}
-
-func request_RouterService_CountMessageTokens_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq CountMessageTokensRequest
-		metadata runtime.ServerMetadata
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	msg, err := client.CountMessageTokens(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
-}
-
-func local_request_RouterService_CountMessageTokens_1(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq CountMessageTokensRequest
-		metadata runtime.ServerMetadata
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	msg, err := server.CountMessageTokens(ctx, &protoReq)
-	return msg, metadata, err
-}
-
-func request_RouterService_ListAnthropicModels_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq ListAnthropicModelsRequest
-		metadata runtime.ServerMetadata
-	)
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-	}
-	msg, err := client.ListAnthropicModels(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
-}
-
-func local_request_RouterService_ListAnthropicModels_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq ListAnthropicModelsRequest
-		metadata runtime.ServerMetadata
-	)
-	msg, err := server.ListAnthropicModels(ctx, &protoReq)
 	return msg, metadata, err
 }
 
@@ -589,313 +691,211 @@ func request_RouterService_StreamGenerateContent_1(ctx context.Context, marshale
 	return stream, metadata, nil
 }
 
-func request_RouterService_CountTokens_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_RouterService_CreateResponse_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateResponseClient, runtime.ServerMetadata, error) {
 	var (
-		protoReq CountTokensRequest
+		protoReq CreateResponseRequest
 		metadata runtime.ServerMetadata
-		err      error
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
-	}
-	protoReq.Model, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.CountTokens(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
+	stream, err := client.CreateResponse(ctx, &protoReq)
+	if err != nil {
+		return nil, metadata, err
+	}
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
 }
 
-func local_request_RouterService_CountTokens_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_RouterService_CreateResponse_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateResponseClient, runtime.ServerMetadata, error) {
 	var (
-		protoReq CountTokensRequest
+		protoReq CreateResponseRequest
 		metadata runtime.ServerMetadata
-		err      error
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
-	}
-	protoReq.Model, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
-	}
-	msg, err := server.CountTokens(ctx, &protoReq)
-	return msg, metadata, err
-}
-
-func request_RouterService_CountTokens_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq CountTokensRequest
-		metadata runtime.ServerMetadata
-		err      error
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
-	}
-	protoReq.Model, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.CountTokens(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
+	stream, err := client.CreateResponse(ctx, &protoReq)
+	if err != nil {
+		return nil, metadata, err
+	}
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
 }
 
-func local_request_RouterService_CountTokens_1(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_RouterService_CreateResponse_2(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateResponseClient, runtime.ServerMetadata, error) {
 	var (
-		protoReq CountTokensRequest
+		protoReq CreateResponseRequest
 		metadata runtime.ServerMetadata
-		err      error
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
-	}
-	protoReq.Model, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
-	}
-	msg, err := server.CountTokens(ctx, &protoReq)
-	return msg, metadata, err
-}
-
-func request_RouterService_EmbedContent_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq EmbedContentRequest
-		metadata runtime.ServerMetadata
-		err      error
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
-	}
-	protoReq.Model, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.EmbedContent(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
+	stream, err := client.CreateResponse(ctx, &protoReq)
+	if err != nil {
+		return nil, metadata, err
+	}
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
 }
 
-func local_request_RouterService_EmbedContent_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_RouterService_CreateMessage_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateMessageClient, runtime.ServerMetadata, error) {
 	var (
-		protoReq EmbedContentRequest
+		protoReq CreateMessageRequest
 		metadata runtime.ServerMetadata
-		err      error
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
-	}
-	protoReq.Model, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
-	}
-	msg, err := server.EmbedContent(ctx, &protoReq)
-	return msg, metadata, err
-}
-
-func request_RouterService_EmbedContent_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq EmbedContentRequest
-		metadata runtime.ServerMetadata
-		err      error
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
-	}
-	protoReq.Model, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.EmbedContent(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
+	stream, err := client.CreateMessage(ctx, &protoReq)
+	if err != nil {
+		return nil, metadata, err
+	}
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
 }
 
-func local_request_RouterService_EmbedContent_1(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_RouterService_CreateMessage_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateMessageClient, runtime.ServerMetadata, error) {
 	var (
-		protoReq EmbedContentRequest
+		protoReq CreateMessageRequest
 		metadata runtime.ServerMetadata
-		err      error
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
-	}
-	protoReq.Model, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
-	}
-	msg, err := server.EmbedContent(ctx, &protoReq)
-	return msg, metadata, err
-}
-
-func request_RouterService_BatchEmbedContents_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq BatchEmbedContentsRequest
-		metadata runtime.ServerMetadata
-		err      error
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
-	}
-	protoReq.Model, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.BatchEmbedContents(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
+	stream, err := client.CreateMessage(ctx, &protoReq)
+	if err != nil {
+		return nil, metadata, err
+	}
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
 }
 
-func local_request_RouterService_BatchEmbedContents_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_RouterService_CreateChatCompletion_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateChatCompletionClient, runtime.ServerMetadata, error) {
 	var (
-		protoReq BatchEmbedContentsRequest
+		protoReq CreateChatCompletionRequest
 		metadata runtime.ServerMetadata
-		err      error
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
-	}
-	protoReq.Model, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
-	}
-	msg, err := server.BatchEmbedContents(ctx, &protoReq)
-	return msg, metadata, err
-}
-
-func request_RouterService_BatchEmbedContents_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
-	var (
-		protoReq BatchEmbedContentsRequest
-		metadata runtime.ServerMetadata
-		err      error
-	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
-	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
-	}
-	protoReq.Model, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.BatchEmbedContents(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
+	stream, err := client.CreateChatCompletion(ctx, &protoReq)
+	if err != nil {
+		return nil, metadata, err
+	}
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
 }
 
-func local_request_RouterService_BatchEmbedContents_1(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_RouterService_CreateChatCompletion_1(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateChatCompletionClient, runtime.ServerMetadata, error) {
 	var (
-		protoReq BatchEmbedContentsRequest
+		protoReq CreateChatCompletionRequest
 		metadata runtime.ServerMetadata
-		err      error
 	)
 	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	val, ok := pathParams["model"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "model")
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	protoReq.Model, err = runtime.String(val)
+	stream, err := client.CreateChatCompletion(ctx, &protoReq)
 	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "model", err)
+		return nil, metadata, err
 	}
-	msg, err := server.BatchEmbedContents(ctx, &protoReq)
-	return msg, metadata, err
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
 }
 
-func request_RouterService_GetEndpointMetrics_0(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_RouterService_CreateChatCompletion_2(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateChatCompletionClient, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetEndpointMetricsRequest
+		protoReq CreateChatCompletionRequest
 		metadata runtime.ServerMetadata
-		err      error
 	)
-	val, ok := pathParams["name"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
-	}
-	protoReq.Name, err = runtime.String(val)
-	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.GetEndpointMetrics(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
-	return msg, metadata, err
+	stream, err := client.CreateChatCompletion(ctx, &protoReq)
+	if err != nil {
+		return nil, metadata, err
+	}
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
 }
 
-func local_request_RouterService_GetEndpointMetrics_0(ctx context.Context, marshaler runtime.Marshaler, server RouterServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_RouterService_CreateChatCompletion_3(ctx context.Context, marshaler runtime.Marshaler, client RouterServiceClient, req *http.Request, pathParams map[string]string) (RouterService_CreateChatCompletionClient, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetEndpointMetricsRequest
+		protoReq CreateChatCompletionRequest
 		metadata runtime.ServerMetadata
-		err      error
 	)
-	val, ok := pathParams["name"]
-	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Body); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	protoReq.Name, err = runtime.String(val)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	stream, err := client.CreateChatCompletion(ctx, &protoReq)
 	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+		return nil, metadata, err
 	}
-	msg, err := server.GetEndpointMetrics(ctx, &protoReq)
-	return msg, metadata, err
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
 }
 
 // RegisterRouterServiceHandlerServer registers the http handlers for service RouterService to "mux".
@@ -904,92 +904,205 @@ func local_request_RouterService_GetEndpointMetrics_0(ctx context.Context, marsh
 // Note that using this registration option will cause many gRPC library features to stop working. Consider using RegisterRouterServiceHandlerFromEndpoint instead.
 // GRPC interceptors will not work for this type of registration. To use interceptors, you must use the "runtime.WithMiddlewares" option in the "runtime.NewServeMux" call.
 func RegisterRouterServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux, server RouterServiceServer) error {
-	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
-		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-		return
-	})
-
-	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
-		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-		return
-	})
-
-	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_2, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
-		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-		return
-	})
-
-	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_3, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
-		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-		return
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CreateEmbedding_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodGet, pattern_RouterService_GetEndpointMetrics_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateEmbedding", runtime.WithHTTPPathPattern("/v1/embeddings"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/GetEndpointMetrics", runtime.WithHTTPPathPattern("/api/2.0/serving-endpoints/{name}/metrics"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := local_request_RouterService_CreateEmbedding_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		resp, md, err := local_request_RouterService_GetEndpointMetrics_0(annotatedContext, inboundMarshaler, server, req, pathParams)
 		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_CreateEmbedding_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CreateEmbedding_0{resp.(*CreateEmbeddingResponse)}, mux.GetForwardResponseOptions()...)
+		forward_RouterService_GetEndpointMetrics_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_GetEndpointMetrics_0{resp.(*GetEndpointMetricsResponse)}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CreateEmbedding_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_BatchEmbedContents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateEmbedding", runtime.WithHTTPPathPattern("/mlflow/v1/embeddings"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/BatchEmbedContents", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:batchEmbedContents"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := local_request_RouterService_CreateEmbedding_1(annotatedContext, inboundMarshaler, server, req, pathParams)
+		resp, md, err := local_request_RouterService_BatchEmbedContents_0(annotatedContext, inboundMarshaler, server, req, pathParams)
 		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_CreateEmbedding_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CreateEmbedding_1{resp.(*CreateEmbeddingResponse)}, mux.GetForwardResponseOptions()...)
+		forward_RouterService_BatchEmbedContents_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_BatchEmbedContents_0{resp.(*BatchEmbedContentsResponse)}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CreateEmbedding_2, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_BatchEmbedContents_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateEmbedding", runtime.WithHTTPPathPattern("/openai/v1/embeddings"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/BatchEmbedContents", runtime.WithHTTPPathPattern("/v1beta/models/{model}:batchEmbedContents"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := local_request_RouterService_CreateEmbedding_2(annotatedContext, inboundMarshaler, server, req, pathParams)
+		resp, md, err := local_request_RouterService_BatchEmbedContents_1(annotatedContext, inboundMarshaler, server, req, pathParams)
 		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_CreateEmbedding_2(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CreateEmbedding_2{resp.(*CreateEmbeddingResponse)}, mux.GetForwardResponseOptions()...)
+		forward_RouterService_BatchEmbedContents_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_BatchEmbedContents_1{resp.(*BatchEmbedContentsResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_EmbedContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/EmbedContent", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:embedContent"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RouterService_EmbedContent_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_EmbedContent_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_EmbedContent_0{resp.(*EmbedContentResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_EmbedContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/EmbedContent", runtime.WithHTTPPathPattern("/v1beta/models/{model}:embedContent"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RouterService_EmbedContent_1(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_EmbedContent_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_EmbedContent_1{resp.(*EmbedContentResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_CountTokens_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountTokens", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:countTokens"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RouterService_CountTokens_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_CountTokens_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountTokens_0{resp.(*CountTokensResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_CountTokens_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountTokens", runtime.WithHTTPPathPattern("/v1beta/models/{model}:countTokens"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RouterService_CountTokens_1(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_CountTokens_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountTokens_1{resp.(*CountTokensResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_RouterService_ListAnthropicModels_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/ListAnthropicModels", runtime.WithHTTPPathPattern("/anthropic/v1/models"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RouterService_ListAnthropicModels_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_ListAnthropicModels_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_ListAnthropicModels_0{resp.(*ListAnthropicModelsResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_CountMessageTokens_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountMessageTokens", runtime.WithHTTPPathPattern("/anthropic/v1/messages/count_tokens"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RouterService_CountMessageTokens_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_CountMessageTokens_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountMessageTokens_0{resp.(*CountMessageTokensResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_CountMessageTokens_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountMessageTokens", runtime.WithHTTPPathPattern("/v1/messages/count_tokens"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RouterService_CountMessageTokens_1(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_CountMessageTokens_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountMessageTokens_1{resp.(*CountMessageTokensResponse)}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodGet, pattern_RouterService_ListModels_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -1051,6 +1164,94 @@ func RegisterRouterServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_RouterService_ListModels_2(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_ListModels_2{resp.(*ListModelsResponse)}, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_RouterService_CreateEmbedding_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateEmbedding", runtime.WithHTTPPathPattern("/v1/embeddings"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RouterService_CreateEmbedding_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_CreateEmbedding_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CreateEmbedding_0{resp.(*CreateEmbeddingResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_CreateEmbedding_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateEmbedding", runtime.WithHTTPPathPattern("/mlflow/v1/embeddings"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RouterService_CreateEmbedding_1(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_CreateEmbedding_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CreateEmbedding_1{resp.(*CreateEmbeddingResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_CreateEmbedding_2, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateEmbedding", runtime.WithHTTPPathPattern("/openai/v1/embeddings"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RouterService_CreateEmbedding_2(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_CreateEmbedding_2(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CreateEmbedding_2{resp.(*CreateEmbeddingResponse)}, mux.GetForwardResponseOptions()...)
+	})
+
+	mux.Handle(http.MethodPost, pattern_RouterService_GenerateContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
+		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+		return
+	})
+
+	mux.Handle(http.MethodPost, pattern_RouterService_GenerateContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
+		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+		return
+	})
+
+	mux.Handle(http.MethodPost, pattern_RouterService_StreamGenerateContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
+		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+		return
+	})
+
+	mux.Handle(http.MethodPost, pattern_RouterService_StreamGenerateContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
+		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+		return
+	})
 
 	mux.Handle(http.MethodPost, pattern_RouterService_CreateResponse_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
@@ -1086,233 +1287,33 @@ func RegisterRouterServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 		return
 	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CountMessageTokens_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		var stream runtime.ServerTransportStream
-		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountMessageTokens", runtime.WithHTTPPathPattern("/anthropic/v1/messages/count_tokens"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := local_request_RouterService_CountMessageTokens_0(annotatedContext, inboundMarshaler, server, req, pathParams)
-		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_CountMessageTokens_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountMessageTokens_0{resp.(*CountMessageTokensResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CountMessageTokens_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		var stream runtime.ServerTransportStream
-		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountMessageTokens", runtime.WithHTTPPathPattern("/v1/messages/count_tokens"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := local_request_RouterService_CountMessageTokens_1(annotatedContext, inboundMarshaler, server, req, pathParams)
-		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_CountMessageTokens_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountMessageTokens_1{resp.(*CountMessageTokensResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodGet, pattern_RouterService_ListAnthropicModels_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		var stream runtime.ServerTransportStream
-		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/ListAnthropicModels", runtime.WithHTTPPathPattern("/anthropic/v1/models"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := local_request_RouterService_ListAnthropicModels_0(annotatedContext, inboundMarshaler, server, req, pathParams)
-		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_ListAnthropicModels_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_ListAnthropicModels_0{resp.(*ListAnthropicModelsResponse)}, mux.GetForwardResponseOptions()...)
-	})
 
-	mux.Handle(http.MethodPost, pattern_RouterService_GenerateContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
 		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
 		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 		return
 	})
 
-	mux.Handle(http.MethodPost, pattern_RouterService_GenerateContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
 		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
 		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 		return
 	})
 
-	mux.Handle(http.MethodPost, pattern_RouterService_StreamGenerateContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_2, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
 		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
 		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 		return
 	})
 
-	mux.Handle(http.MethodPost, pattern_RouterService_StreamGenerateContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_3, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
 		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
 		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 		return
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CountTokens_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		var stream runtime.ServerTransportStream
-		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountTokens", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:countTokens"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := local_request_RouterService_CountTokens_0(annotatedContext, inboundMarshaler, server, req, pathParams)
-		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_CountTokens_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountTokens_0{resp.(*CountTokensResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CountTokens_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		var stream runtime.ServerTransportStream
-		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountTokens", runtime.WithHTTPPathPattern("/v1beta/models/{model}:countTokens"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := local_request_RouterService_CountTokens_1(annotatedContext, inboundMarshaler, server, req, pathParams)
-		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_CountTokens_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountTokens_1{resp.(*CountTokensResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_EmbedContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		var stream runtime.ServerTransportStream
-		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/EmbedContent", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:embedContent"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := local_request_RouterService_EmbedContent_0(annotatedContext, inboundMarshaler, server, req, pathParams)
-		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_EmbedContent_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_EmbedContent_0{resp.(*EmbedContentResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_EmbedContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		var stream runtime.ServerTransportStream
-		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/EmbedContent", runtime.WithHTTPPathPattern("/v1beta/models/{model}:embedContent"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := local_request_RouterService_EmbedContent_1(annotatedContext, inboundMarshaler, server, req, pathParams)
-		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_EmbedContent_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_EmbedContent_1{resp.(*EmbedContentResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_BatchEmbedContents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		var stream runtime.ServerTransportStream
-		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/BatchEmbedContents", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:batchEmbedContents"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := local_request_RouterService_BatchEmbedContents_0(annotatedContext, inboundMarshaler, server, req, pathParams)
-		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_BatchEmbedContents_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_BatchEmbedContents_0{resp.(*BatchEmbedContentsResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_BatchEmbedContents_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		var stream runtime.ServerTransportStream
-		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/BatchEmbedContents", runtime.WithHTTPPathPattern("/v1beta/models/{model}:batchEmbedContents"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := local_request_RouterService_BatchEmbedContents_1(annotatedContext, inboundMarshaler, server, req, pathParams)
-		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_BatchEmbedContents_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_BatchEmbedContents_1{resp.(*BatchEmbedContentsResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodGet, pattern_RouterService_GetEndpointMetrics_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		var stream runtime.ServerTransportStream
-		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tollgate.router.v1.RouterService/GetEndpointMetrics", runtime.WithHTTPPathPattern("/api/2.0/serving-endpoints/{name}/metrics"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := local_request_RouterService_GetEndpointMetrics_0(annotatedContext, inboundMarshaler, server, req, pathParams)
-		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_GetEndpointMetrics_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_GetEndpointMetrics_0{resp.(*GetEndpointMetricsResponse)}, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -1354,85 +1355,226 @@ func RegisterRouterServiceHandler(ctx context.Context, mux *runtime.ServeMux, co
 // doesn't go through the normal gRPC flow (creating a gRPC client etc.) then it will be up to the passed in
 // "RouterServiceClient" to call the correct interceptors. This client ignores the HTTP middlewares.
 func RegisterRouterServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux, client RouterServiceClient) error {
-	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodGet, pattern_RouterService_GetEndpointMetrics_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateChatCompletion", runtime.WithHTTPPathPattern("/v1/chat/completions"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/GetEndpointMetrics", runtime.WithHTTPPathPattern("/api/2.0/serving-endpoints/{name}/metrics"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_RouterService_CreateChatCompletion_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_RouterService_GetEndpointMetrics_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_CreateChatCompletion_0(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
-			res, err := resp.Recv()
-			return response_RouterService_CreateChatCompletion_0{res}, err
-		}, mux.GetForwardResponseOptions()...)
+		forward_RouterService_GetEndpointMetrics_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_GetEndpointMetrics_0{resp.(*GetEndpointMetricsResponse)}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_BatchEmbedContents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateChatCompletion", runtime.WithHTTPPathPattern("/mlflow/v1/chat/completions"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/BatchEmbedContents", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:batchEmbedContents"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_RouterService_CreateChatCompletion_1(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_RouterService_BatchEmbedContents_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_CreateChatCompletion_1(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
-			res, err := resp.Recv()
-			return response_RouterService_CreateChatCompletion_1{res}, err
-		}, mux.GetForwardResponseOptions()...)
+		forward_RouterService_BatchEmbedContents_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_BatchEmbedContents_0{resp.(*BatchEmbedContentsResponse)}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_2, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_BatchEmbedContents_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateChatCompletion", runtime.WithHTTPPathPattern("/openai/v1/chat/completions"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/BatchEmbedContents", runtime.WithHTTPPathPattern("/v1beta/models/{model}:batchEmbedContents"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_RouterService_CreateChatCompletion_2(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_RouterService_BatchEmbedContents_1(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_CreateChatCompletion_2(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
-			res, err := resp.Recv()
-			return response_RouterService_CreateChatCompletion_2{res}, err
-		}, mux.GetForwardResponseOptions()...)
+		forward_RouterService_BatchEmbedContents_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_BatchEmbedContents_1{resp.(*BatchEmbedContentsResponse)}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_3, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_EmbedContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateChatCompletion", runtime.WithHTTPPathPattern("/cursor/v1/chat/completions"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/EmbedContent", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:embedContent"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_RouterService_CreateChatCompletion_3(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_RouterService_EmbedContent_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_CreateChatCompletion_3(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
-			res, err := resp.Recv()
-			return response_RouterService_CreateChatCompletion_3{res}, err
-		}, mux.GetForwardResponseOptions()...)
+		forward_RouterService_EmbedContent_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_EmbedContent_0{resp.(*EmbedContentResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_EmbedContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/EmbedContent", runtime.WithHTTPPathPattern("/v1beta/models/{model}:embedContent"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RouterService_EmbedContent_1(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_EmbedContent_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_EmbedContent_1{resp.(*EmbedContentResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_CountTokens_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountTokens", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:countTokens"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RouterService_CountTokens_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_CountTokens_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountTokens_0{resp.(*CountTokensResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_CountTokens_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountTokens", runtime.WithHTTPPathPattern("/v1beta/models/{model}:countTokens"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RouterService_CountTokens_1(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_CountTokens_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountTokens_1{resp.(*CountTokensResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_RouterService_ListAnthropicModels_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/ListAnthropicModels", runtime.WithHTTPPathPattern("/anthropic/v1/models"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RouterService_ListAnthropicModels_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_ListAnthropicModels_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_ListAnthropicModels_0{resp.(*ListAnthropicModelsResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_CountMessageTokens_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountMessageTokens", runtime.WithHTTPPathPattern("/anthropic/v1/messages/count_tokens"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RouterService_CountMessageTokens_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_CountMessageTokens_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountMessageTokens_0{resp.(*CountMessageTokensResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_CountMessageTokens_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountMessageTokens", runtime.WithHTTPPathPattern("/v1/messages/count_tokens"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RouterService_CountMessageTokens_1(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_CountMessageTokens_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountMessageTokens_1{resp.(*CountMessageTokensResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_RouterService_ListModels_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/ListModels", runtime.WithHTTPPathPattern("/v1/models"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RouterService_ListModels_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_ListModels_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_ListModels_0{resp.(*ListModelsResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_RouterService_ListModels_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/ListModels", runtime.WithHTTPPathPattern("/mlflow/v1/models"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RouterService_ListModels_1(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_ListModels_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_ListModels_1{resp.(*ListModelsResponse)}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_RouterService_ListModels_2, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/ListModels", runtime.WithHTTPPathPattern("/openai/v1/models"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RouterService_ListModels_2(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_ListModels_2(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_ListModels_2{resp.(*ListModelsResponse)}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodPost, pattern_RouterService_CreateEmbedding_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -1485,56 +1627,85 @@ func RegisterRouterServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_RouterService_CreateEmbedding_2(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CreateEmbedding_2{resp.(*CreateEmbeddingResponse)}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_RouterService_ListModels_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_GenerateContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/ListModels", runtime.WithHTTPPathPattern("/v1/models"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/GenerateContent", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:generateContent"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_RouterService_ListModels_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_RouterService_GenerateContent_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_ListModels_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_ListModels_0{resp.(*ListModelsResponse)}, mux.GetForwardResponseOptions()...)
+		forward_RouterService_GenerateContent_0(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
+			res, err := resp.Recv()
+			return response_RouterService_GenerateContent_0{res}, err
+		}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_RouterService_ListModels_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_GenerateContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/ListModels", runtime.WithHTTPPathPattern("/mlflow/v1/models"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/GenerateContent", runtime.WithHTTPPathPattern("/v1beta/models/{model}:generateContent"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_RouterService_ListModels_1(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_RouterService_GenerateContent_1(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_ListModels_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_ListModels_1{resp.(*ListModelsResponse)}, mux.GetForwardResponseOptions()...)
+		forward_RouterService_GenerateContent_1(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
+			res, err := resp.Recv()
+			return response_RouterService_GenerateContent_1{res}, err
+		}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_RouterService_ListModels_2, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_StreamGenerateContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/ListModels", runtime.WithHTTPPathPattern("/openai/v1/models"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/StreamGenerateContent", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:streamGenerateContent"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_RouterService_ListModels_2(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_RouterService_StreamGenerateContent_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_ListModels_2(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_ListModels_2{resp.(*ListModelsResponse)}, mux.GetForwardResponseOptions()...)
+		forward_RouterService_StreamGenerateContent_0(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
+			res, err := resp.Recv()
+			return response_RouterService_StreamGenerateContent_0{res}, err
+		}, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_RouterService_StreamGenerateContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/StreamGenerateContent", runtime.WithHTTPPathPattern("/v1beta/models/{model}:streamGenerateContent"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RouterService_StreamGenerateContent_1(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RouterService_StreamGenerateContent_1(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
+			res, err := resp.Recv()
+			return response_RouterService_StreamGenerateContent_1{res}, err
+		}, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodPost, pattern_RouterService_CreateResponse_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -1636,292 +1807,203 @@ func RegisterRouterServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 			return response_RouterService_CreateMessage_1{res}, err
 		}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CountMessageTokens_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountMessageTokens", runtime.WithHTTPPathPattern("/anthropic/v1/messages/count_tokens"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateChatCompletion", runtime.WithHTTPPathPattern("/v1/chat/completions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_RouterService_CountMessageTokens_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_RouterService_CreateChatCompletion_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_CountMessageTokens_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountMessageTokens_0{resp.(*CountMessageTokensResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CountMessageTokens_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountMessageTokens", runtime.WithHTTPPathPattern("/v1/messages/count_tokens"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := request_RouterService_CountMessageTokens_1(annotatedContext, inboundMarshaler, client, req, pathParams)
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_CountMessageTokens_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountMessageTokens_1{resp.(*CountMessageTokensResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodGet, pattern_RouterService_ListAnthropicModels_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/ListAnthropicModels", runtime.WithHTTPPathPattern("/anthropic/v1/models"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := request_RouterService_ListAnthropicModels_0(annotatedContext, inboundMarshaler, client, req, pathParams)
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_ListAnthropicModels_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_ListAnthropicModels_0{resp.(*ListAnthropicModelsResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_GenerateContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/GenerateContent", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:generateContent"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := request_RouterService_GenerateContent_0(annotatedContext, inboundMarshaler, client, req, pathParams)
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_GenerateContent_0(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
+		forward_RouterService_CreateChatCompletion_0(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
 			res, err := resp.Recv()
-			return response_RouterService_GenerateContent_0{res}, err
+			return response_RouterService_CreateChatCompletion_0{res}, err
 		}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPost, pattern_RouterService_GenerateContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/GenerateContent", runtime.WithHTTPPathPattern("/v1beta/models/{model}:generateContent"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateChatCompletion", runtime.WithHTTPPathPattern("/mlflow/v1/chat/completions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_RouterService_GenerateContent_1(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_RouterService_CreateChatCompletion_1(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_GenerateContent_1(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
+		forward_RouterService_CreateChatCompletion_1(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
 			res, err := resp.Recv()
-			return response_RouterService_GenerateContent_1{res}, err
+			return response_RouterService_CreateChatCompletion_1{res}, err
 		}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPost, pattern_RouterService_StreamGenerateContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_2, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/StreamGenerateContent", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:streamGenerateContent"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateChatCompletion", runtime.WithHTTPPathPattern("/openai/v1/chat/completions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_RouterService_StreamGenerateContent_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_RouterService_CreateChatCompletion_2(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_StreamGenerateContent_0(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
+		forward_RouterService_CreateChatCompletion_2(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
 			res, err := resp.Recv()
-			return response_RouterService_StreamGenerateContent_0{res}, err
+			return response_RouterService_CreateChatCompletion_2{res}, err
 		}, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPost, pattern_RouterService_StreamGenerateContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_RouterService_CreateChatCompletion_3, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/StreamGenerateContent", runtime.WithHTTPPathPattern("/v1beta/models/{model}:streamGenerateContent"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CreateChatCompletion", runtime.WithHTTPPathPattern("/cursor/v1/chat/completions"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_RouterService_StreamGenerateContent_1(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_RouterService_CreateChatCompletion_3(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_RouterService_StreamGenerateContent_1(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
+		forward_RouterService_CreateChatCompletion_3(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) {
 			res, err := resp.Recv()
-			return response_RouterService_StreamGenerateContent_1{res}, err
+			return response_RouterService_CreateChatCompletion_3{res}, err
 		}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CountTokens_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountTokens", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:countTokens"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := request_RouterService_CountTokens_0(annotatedContext, inboundMarshaler, client, req, pathParams)
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_CountTokens_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountTokens_0{resp.(*CountTokensResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_CountTokens_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/CountTokens", runtime.WithHTTPPathPattern("/v1beta/models/{model}:countTokens"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := request_RouterService_CountTokens_1(annotatedContext, inboundMarshaler, client, req, pathParams)
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_CountTokens_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_CountTokens_1{resp.(*CountTokensResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_EmbedContent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/EmbedContent", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:embedContent"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := request_RouterService_EmbedContent_0(annotatedContext, inboundMarshaler, client, req, pathParams)
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_EmbedContent_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_EmbedContent_0{resp.(*EmbedContentResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_EmbedContent_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/EmbedContent", runtime.WithHTTPPathPattern("/v1beta/models/{model}:embedContent"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := request_RouterService_EmbedContent_1(annotatedContext, inboundMarshaler, client, req, pathParams)
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_EmbedContent_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_EmbedContent_1{resp.(*EmbedContentResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_BatchEmbedContents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/BatchEmbedContents", runtime.WithHTTPPathPattern("/gemini/v1beta/models/{model}:batchEmbedContents"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := request_RouterService_BatchEmbedContents_0(annotatedContext, inboundMarshaler, client, req, pathParams)
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_BatchEmbedContents_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_BatchEmbedContents_0{resp.(*BatchEmbedContentsResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodPost, pattern_RouterService_BatchEmbedContents_1, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/BatchEmbedContents", runtime.WithHTTPPathPattern("/v1beta/models/{model}:batchEmbedContents"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := request_RouterService_BatchEmbedContents_1(annotatedContext, inboundMarshaler, client, req, pathParams)
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_BatchEmbedContents_1(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_BatchEmbedContents_1{resp.(*BatchEmbedContentsResponse)}, mux.GetForwardResponseOptions()...)
-	})
-	mux.Handle(http.MethodGet, pattern_RouterService_GetEndpointMetrics_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
-		ctx, cancel := context.WithCancel(req.Context())
-		defer cancel()
-		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tollgate.router.v1.RouterService/GetEndpointMetrics", runtime.WithHTTPPathPattern("/api/2.0/serving-endpoints/{name}/metrics"))
-		if err != nil {
-			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		resp, md, err := request_RouterService_GetEndpointMetrics_0(annotatedContext, inboundMarshaler, client, req, pathParams)
-		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
-		if err != nil {
-			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
-			return
-		}
-		forward_RouterService_GetEndpointMetrics_0(annotatedContext, mux, outboundMarshaler, w, req, response_RouterService_GetEndpointMetrics_0{resp.(*GetEndpointMetricsResponse)}, mux.GetForwardResponseOptions()...)
 	})
 	return nil
 }
 
-type response_RouterService_CreateChatCompletion_0 struct {
-	*CreateChatCompletionResponse
+type response_RouterService_GetEndpointMetrics_0 struct {
+	*GetEndpointMetricsResponse
 }
 
-func (m response_RouterService_CreateChatCompletion_0) XXX_ResponseBody() interface{} {
-	response := m.CreateChatCompletionResponse
+func (m response_RouterService_GetEndpointMetrics_0) XXX_ResponseBody() interface{} {
+	response := m.GetEndpointMetricsResponse
 	return response.Body
 }
 
-type response_RouterService_CreateChatCompletion_1 struct {
-	*CreateChatCompletionResponse
+type response_RouterService_BatchEmbedContents_0 struct {
+	*BatchEmbedContentsResponse
 }
 
-func (m response_RouterService_CreateChatCompletion_1) XXX_ResponseBody() interface{} {
-	response := m.CreateChatCompletionResponse
+func (m response_RouterService_BatchEmbedContents_0) XXX_ResponseBody() interface{} {
+	response := m.BatchEmbedContentsResponse
 	return response.Body
 }
 
-type response_RouterService_CreateChatCompletion_2 struct {
-	*CreateChatCompletionResponse
+type response_RouterService_BatchEmbedContents_1 struct {
+	*BatchEmbedContentsResponse
 }
 
-func (m response_RouterService_CreateChatCompletion_2) XXX_ResponseBody() interface{} {
-	response := m.CreateChatCompletionResponse
+func (m response_RouterService_BatchEmbedContents_1) XXX_ResponseBody() interface{} {
+	response := m.BatchEmbedContentsResponse
 	return response.Body
 }
 
-type response_RouterService_CreateChatCompletion_3 struct {
-	*CreateChatCompletionResponse
+type response_RouterService_EmbedContent_0 struct {
+	*EmbedContentResponse
 }
 
-func (m response_RouterService_CreateChatCompletion_3) XXX_ResponseBody() interface{} {
-	response := m.CreateChatCompletionResponse
+func (m response_RouterService_EmbedContent_0) XXX_ResponseBody() interface{} {
+	response := m.EmbedContentResponse
+	return response.Body
+}
+
+type response_RouterService_EmbedContent_1 struct {
+	*EmbedContentResponse
+}
+
+func (m response_RouterService_EmbedContent_1) XXX_ResponseBody() interface{} {
+	response := m.EmbedContentResponse
+	return response.Body
+}
+
+type response_RouterService_CountTokens_0 struct {
+	*CountTokensResponse
+}
+
+func (m response_RouterService_CountTokens_0) XXX_ResponseBody() interface{} {
+	response := m.CountTokensResponse
+	return response.Body
+}
+
+type response_RouterService_CountTokens_1 struct {
+	*CountTokensResponse
+}
+
+func (m response_RouterService_CountTokens_1) XXX_ResponseBody() interface{} {
+	response := m.CountTokensResponse
+	return response.Body
+}
+
+type response_RouterService_ListAnthropicModels_0 struct {
+	*ListAnthropicModelsResponse
+}
+
+func (m response_RouterService_ListAnthropicModels_0) XXX_ResponseBody() interface{} {
+	response := m.ListAnthropicModelsResponse
+	return response.Body
+}
+
+type response_RouterService_CountMessageTokens_0 struct {
+	*CountMessageTokensResponse
+}
+
+func (m response_RouterService_CountMessageTokens_0) XXX_ResponseBody() interface{} {
+	response := m.CountMessageTokensResponse
+	return response.Body
+}
+
+type response_RouterService_CountMessageTokens_1 struct {
+	*CountMessageTokensResponse
+}
+
+func (m response_RouterService_CountMessageTokens_1) XXX_ResponseBody() interface{} {
+	response := m.CountMessageTokensResponse
+	return response.Body
+}
+
+type response_RouterService_ListModels_0 struct {
+	*ListModelsResponse
+}
+
+func (m response_RouterService_ListModels_0) XXX_ResponseBody() interface{} {
+	response := m.ListModelsResponse
+	return response.Body
+}
+
+type response_RouterService_ListModels_1 struct {
+	*ListModelsResponse
+}
+
+func (m response_RouterService_ListModels_1) XXX_ResponseBody() interface{} {
+	response := m.ListModelsResponse
+	return response.Body
+}
+
+type response_RouterService_ListModels_2 struct {
+	*ListModelsResponse
+}
+
+func (m response_RouterService_ListModels_2) XXX_ResponseBody() interface{} {
+	response := m.ListModelsResponse
 	return response.Body
 }
 
@@ -1952,30 +2034,39 @@ func (m response_RouterService_CreateEmbedding_2) XXX_ResponseBody() interface{}
 	return response.Body
 }
 
-type response_RouterService_ListModels_0 struct {
-	*ListModelsResponse
+type response_RouterService_GenerateContent_0 struct {
+	*GenerateContentResponse
 }
 
-func (m response_RouterService_ListModels_0) XXX_ResponseBody() interface{} {
-	response := m.ListModelsResponse
+func (m response_RouterService_GenerateContent_0) XXX_ResponseBody() interface{} {
+	response := m.GenerateContentResponse
 	return response.Body
 }
 
-type response_RouterService_ListModels_1 struct {
-	*ListModelsResponse
+type response_RouterService_GenerateContent_1 struct {
+	*GenerateContentResponse
 }
 
-func (m response_RouterService_ListModels_1) XXX_ResponseBody() interface{} {
-	response := m.ListModelsResponse
+func (m response_RouterService_GenerateContent_1) XXX_ResponseBody() interface{} {
+	response := m.GenerateContentResponse
 	return response.Body
 }
 
-type response_RouterService_ListModels_2 struct {
-	*ListModelsResponse
+type response_RouterService_StreamGenerateContent_0 struct {
+	*StreamGenerateContentResponse
 }
 
-func (m response_RouterService_ListModels_2) XXX_ResponseBody() interface{} {
-	response := m.ListModelsResponse
+func (m response_RouterService_StreamGenerateContent_0) XXX_ResponseBody() interface{} {
+	response := m.StreamGenerateContentResponse
+	return response.Body
+}
+
+type response_RouterService_StreamGenerateContent_1 struct {
+	*StreamGenerateContentResponse
+}
+
+func (m response_RouterService_StreamGenerateContent_1) XXX_ResponseBody() interface{} {
+	response := m.StreamGenerateContentResponse
 	return response.Body
 }
 
@@ -2024,192 +2115,102 @@ func (m response_RouterService_CreateMessage_1) XXX_ResponseBody() interface{} {
 	return response.Body
 }
 
-type response_RouterService_CountMessageTokens_0 struct {
-	*CountMessageTokensResponse
+type response_RouterService_CreateChatCompletion_0 struct {
+	*CreateChatCompletionResponse
 }
 
-func (m response_RouterService_CountMessageTokens_0) XXX_ResponseBody() interface{} {
-	response := m.CountMessageTokensResponse
+func (m response_RouterService_CreateChatCompletion_0) XXX_ResponseBody() interface{} {
+	response := m.CreateChatCompletionResponse
 	return response.Body
 }
 
-type response_RouterService_CountMessageTokens_1 struct {
-	*CountMessageTokensResponse
+type response_RouterService_CreateChatCompletion_1 struct {
+	*CreateChatCompletionResponse
 }
 
-func (m response_RouterService_CountMessageTokens_1) XXX_ResponseBody() interface{} {
-	response := m.CountMessageTokensResponse
+func (m response_RouterService_CreateChatCompletion_1) XXX_ResponseBody() interface{} {
+	response := m.CreateChatCompletionResponse
 	return response.Body
 }
 
-type response_RouterService_ListAnthropicModels_0 struct {
-	*ListAnthropicModelsResponse
+type response_RouterService_CreateChatCompletion_2 struct {
+	*CreateChatCompletionResponse
 }
 
-func (m response_RouterService_ListAnthropicModels_0) XXX_ResponseBody() interface{} {
-	response := m.ListAnthropicModelsResponse
+func (m response_RouterService_CreateChatCompletion_2) XXX_ResponseBody() interface{} {
+	response := m.CreateChatCompletionResponse
 	return response.Body
 }
 
-type response_RouterService_GenerateContent_0 struct {
-	*GenerateContentResponse
+type response_RouterService_CreateChatCompletion_3 struct {
+	*CreateChatCompletionResponse
 }
 
-func (m response_RouterService_GenerateContent_0) XXX_ResponseBody() interface{} {
-	response := m.GenerateContentResponse
-	return response.Body
-}
-
-type response_RouterService_GenerateContent_1 struct {
-	*GenerateContentResponse
-}
-
-func (m response_RouterService_GenerateContent_1) XXX_ResponseBody() interface{} {
-	response := m.GenerateContentResponse
-	return response.Body
-}
-
-type response_RouterService_StreamGenerateContent_0 struct {
-	*StreamGenerateContentResponse
-}
-
-func (m response_RouterService_StreamGenerateContent_0) XXX_ResponseBody() interface{} {
-	response := m.StreamGenerateContentResponse
-	return response.Body
-}
-
-type response_RouterService_StreamGenerateContent_1 struct {
-	*StreamGenerateContentResponse
-}
-
-func (m response_RouterService_StreamGenerateContent_1) XXX_ResponseBody() interface{} {
-	response := m.StreamGenerateContentResponse
-	return response.Body
-}
-
-type response_RouterService_CountTokens_0 struct {
-	*CountTokensResponse
-}
-
-func (m response_RouterService_CountTokens_0) XXX_ResponseBody() interface{} {
-	response := m.CountTokensResponse
-	return response.Body
-}
-
-type response_RouterService_CountTokens_1 struct {
-	*CountTokensResponse
-}
-
-func (m response_RouterService_CountTokens_1) XXX_ResponseBody() interface{} {
-	response := m.CountTokensResponse
-	return response.Body
-}
-
-type response_RouterService_EmbedContent_0 struct {
-	*EmbedContentResponse
-}
-
-func (m response_RouterService_EmbedContent_0) XXX_ResponseBody() interface{} {
-	response := m.EmbedContentResponse
-	return response.Body
-}
-
-type response_RouterService_EmbedContent_1 struct {
-	*EmbedContentResponse
-}
-
-func (m response_RouterService_EmbedContent_1) XXX_ResponseBody() interface{} {
-	response := m.EmbedContentResponse
-	return response.Body
-}
-
-type response_RouterService_BatchEmbedContents_0 struct {
-	*BatchEmbedContentsResponse
-}
-
-func (m response_RouterService_BatchEmbedContents_0) XXX_ResponseBody() interface{} {
-	response := m.BatchEmbedContentsResponse
-	return response.Body
-}
-
-type response_RouterService_BatchEmbedContents_1 struct {
-	*BatchEmbedContentsResponse
-}
-
-func (m response_RouterService_BatchEmbedContents_1) XXX_ResponseBody() interface{} {
-	response := m.BatchEmbedContentsResponse
-	return response.Body
-}
-
-type response_RouterService_GetEndpointMetrics_0 struct {
-	*GetEndpointMetricsResponse
-}
-
-func (m response_RouterService_GetEndpointMetrics_0) XXX_ResponseBody() interface{} {
-	response := m.GetEndpointMetricsResponse
+func (m response_RouterService_CreateChatCompletion_3) XXX_ResponseBody() interface{} {
+	response := m.CreateChatCompletionResponse
 	return response.Body
 }
 
 var (
-	pattern_RouterService_CreateChatCompletion_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "chat", "completions"}, ""))
-	pattern_RouterService_CreateChatCompletion_1  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"mlflow", "v1", "chat", "completions"}, ""))
-	pattern_RouterService_CreateChatCompletion_2  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"openai", "v1", "chat", "completions"}, ""))
-	pattern_RouterService_CreateChatCompletion_3  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"cursor", "v1", "chat", "completions"}, ""))
-	pattern_RouterService_CreateEmbedding_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "embeddings"}, ""))
-	pattern_RouterService_CreateEmbedding_1       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"mlflow", "v1", "embeddings"}, ""))
-	pattern_RouterService_CreateEmbedding_2       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"openai", "v1", "embeddings"}, ""))
+	pattern_RouterService_GetEndpointMetrics_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"api", "2.0", "serving-endpoints", "name", "metrics"}, ""))
+	pattern_RouterService_BatchEmbedContents_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"gemini", "v1beta", "models", "model"}, "batchEmbedContents"))
+	pattern_RouterService_BatchEmbedContents_1    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "batchEmbedContents"))
+	pattern_RouterService_EmbedContent_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"gemini", "v1beta", "models", "model"}, "embedContent"))
+	pattern_RouterService_EmbedContent_1          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "embedContent"))
+	pattern_RouterService_CountTokens_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"gemini", "v1beta", "models", "model"}, "countTokens"))
+	pattern_RouterService_CountTokens_1           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "countTokens"))
+	pattern_RouterService_ListAnthropicModels_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"anthropic", "v1", "models"}, ""))
+	pattern_RouterService_CountMessageTokens_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"anthropic", "v1", "messages", "count_tokens"}, ""))
+	pattern_RouterService_CountMessageTokens_1    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "messages", "count_tokens"}, ""))
 	pattern_RouterService_ListModels_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "models"}, ""))
 	pattern_RouterService_ListModels_1            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"mlflow", "v1", "models"}, ""))
 	pattern_RouterService_ListModels_2            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"openai", "v1", "models"}, ""))
+	pattern_RouterService_CreateEmbedding_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "embeddings"}, ""))
+	pattern_RouterService_CreateEmbedding_1       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"mlflow", "v1", "embeddings"}, ""))
+	pattern_RouterService_CreateEmbedding_2       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"openai", "v1", "embeddings"}, ""))
+	pattern_RouterService_GenerateContent_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"gemini", "v1beta", "models", "model"}, "generateContent"))
+	pattern_RouterService_GenerateContent_1       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "generateContent"))
+	pattern_RouterService_StreamGenerateContent_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"gemini", "v1beta", "models", "model"}, "streamGenerateContent"))
+	pattern_RouterService_StreamGenerateContent_1 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "streamGenerateContent"))
 	pattern_RouterService_CreateResponse_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "responses"}, ""))
 	pattern_RouterService_CreateResponse_1        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"openai", "v1", "responses"}, ""))
 	pattern_RouterService_CreateResponse_2        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"codex", "v1", "responses"}, ""))
 	pattern_RouterService_CreateMessage_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"anthropic", "v1", "messages"}, ""))
 	pattern_RouterService_CreateMessage_1         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "messages"}, ""))
-	pattern_RouterService_CountMessageTokens_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"anthropic", "v1", "messages", "count_tokens"}, ""))
-	pattern_RouterService_CountMessageTokens_1    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "messages", "count_tokens"}, ""))
-	pattern_RouterService_ListAnthropicModels_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"anthropic", "v1", "models"}, ""))
-	pattern_RouterService_GenerateContent_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"gemini", "v1beta", "models", "model"}, "generateContent"))
-	pattern_RouterService_GenerateContent_1       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "generateContent"))
-	pattern_RouterService_StreamGenerateContent_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"gemini", "v1beta", "models", "model"}, "streamGenerateContent"))
-	pattern_RouterService_StreamGenerateContent_1 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "streamGenerateContent"))
-	pattern_RouterService_CountTokens_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"gemini", "v1beta", "models", "model"}, "countTokens"))
-	pattern_RouterService_CountTokens_1           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "countTokens"))
-	pattern_RouterService_EmbedContent_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"gemini", "v1beta", "models", "model"}, "embedContent"))
-	pattern_RouterService_EmbedContent_1          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "embedContent"))
-	pattern_RouterService_BatchEmbedContents_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"gemini", "v1beta", "models", "model"}, "batchEmbedContents"))
-	pattern_RouterService_BatchEmbedContents_1    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1beta", "models", "model"}, "batchEmbedContents"))
-	pattern_RouterService_GetEndpointMetrics_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"api", "2.0", "serving-endpoints", "name", "metrics"}, ""))
+	pattern_RouterService_CreateChatCompletion_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "chat", "completions"}, ""))
+	pattern_RouterService_CreateChatCompletion_1  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"mlflow", "v1", "chat", "completions"}, ""))
+	pattern_RouterService_CreateChatCompletion_2  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"openai", "v1", "chat", "completions"}, ""))
+	pattern_RouterService_CreateChatCompletion_3  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 2, 3}, []string{"cursor", "v1", "chat", "completions"}, ""))
 )
 
 var (
-	forward_RouterService_CreateChatCompletion_0  = runtime.ForwardResponseStream
-	forward_RouterService_CreateChatCompletion_1  = runtime.ForwardResponseStream
-	forward_RouterService_CreateChatCompletion_2  = runtime.ForwardResponseStream
-	forward_RouterService_CreateChatCompletion_3  = runtime.ForwardResponseStream
-	forward_RouterService_CreateEmbedding_0       = runtime.ForwardResponseMessage
-	forward_RouterService_CreateEmbedding_1       = runtime.ForwardResponseMessage
-	forward_RouterService_CreateEmbedding_2       = runtime.ForwardResponseMessage
+	forward_RouterService_GetEndpointMetrics_0    = runtime.ForwardResponseMessage
+	forward_RouterService_BatchEmbedContents_0    = runtime.ForwardResponseMessage
+	forward_RouterService_BatchEmbedContents_1    = runtime.ForwardResponseMessage
+	forward_RouterService_EmbedContent_0          = runtime.ForwardResponseMessage
+	forward_RouterService_EmbedContent_1          = runtime.ForwardResponseMessage
+	forward_RouterService_CountTokens_0           = runtime.ForwardResponseMessage
+	forward_RouterService_CountTokens_1           = runtime.ForwardResponseMessage
+	forward_RouterService_ListAnthropicModels_0   = runtime.ForwardResponseMessage
+	forward_RouterService_CountMessageTokens_0    = runtime.ForwardResponseMessage
+	forward_RouterService_CountMessageTokens_1    = runtime.ForwardResponseMessage
 	forward_RouterService_ListModels_0            = runtime.ForwardResponseMessage
 	forward_RouterService_ListModels_1            = runtime.ForwardResponseMessage
 	forward_RouterService_ListModels_2            = runtime.ForwardResponseMessage
+	forward_RouterService_CreateEmbedding_0       = runtime.ForwardResponseMessage
+	forward_RouterService_CreateEmbedding_1       = runtime.ForwardResponseMessage
+	forward_RouterService_CreateEmbedding_2       = runtime.ForwardResponseMessage
+	forward_RouterService_GenerateContent_0       = runtime.ForwardResponseStream
+	forward_RouterService_GenerateContent_1       = runtime.ForwardResponseStream
+	forward_RouterService_StreamGenerateContent_0 = runtime.ForwardResponseStream
+	forward_RouterService_StreamGenerateContent_1 = runtime.ForwardResponseStream
 	forward_RouterService_CreateResponse_0        = runtime.ForwardResponseStream
 	forward_RouterService_CreateResponse_1        = runtime.ForwardResponseStream
 	forward_RouterService_CreateResponse_2        = runtime.ForwardResponseStream
 	forward_RouterService_CreateMessage_0         = runtime.ForwardResponseStream
 	forward_RouterService_CreateMessage_1         = runtime.ForwardResponseStream
-	forward_RouterService_CountMessageTokens_0    = runtime.ForwardResponseMessage
-	forward_RouterService_CountMessageTokens_1    = runtime.ForwardResponseMessage
-	forward_RouterService_ListAnthropicModels_0   = runtime.ForwardResponseMessage
-	forward_RouterService_GenerateContent_0       = runtime.ForwardResponseStream
-	forward_RouterService_GenerateContent_1       = runtime.ForwardResponseStream
-	forward_RouterService_StreamGenerateContent_0 = runtime.ForwardResponseStream
-	forward_RouterService_StreamGenerateContent_1 = runtime.ForwardResponseStream
-	forward_RouterService_CountTokens_0           = runtime.ForwardResponseMessage
-	forward_RouterService_CountTokens_1           = runtime.ForwardResponseMessage
-	forward_RouterService_EmbedContent_0          = runtime.ForwardResponseMessage
-	forward_RouterService_EmbedContent_1          = runtime.ForwardResponseMessage
-	forward_RouterService_BatchEmbedContents_0    = runtime.ForwardResponseMessage
-	forward_RouterService_BatchEmbedContents_1    = runtime.ForwardResponseMessage
-	forward_RouterService_GetEndpointMetrics_0    = runtime.ForwardResponseMessage
+	forward_RouterService_CreateChatCompletion_0  = runtime.ForwardResponseStream
+	forward_RouterService_CreateChatCompletion_1  = runtime.ForwardResponseStream
+	forward_RouterService_CreateChatCompletion_2  = runtime.ForwardResponseStream
+	forward_RouterService_CreateChatCompletion_3  = runtime.ForwardResponseStream
 )

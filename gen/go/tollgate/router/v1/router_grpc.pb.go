@@ -25,22 +25,22 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RouterService_CreateChatCompletion_FullMethodName  = "/tollgate.router.v1.RouterService/CreateChatCompletion"
-	RouterService_CreateEmbedding_FullMethodName       = "/tollgate.router.v1.RouterService/CreateEmbedding"
-	RouterService_ListModels_FullMethodName            = "/tollgate.router.v1.RouterService/ListModels"
-	RouterService_CreateResponse_FullMethodName        = "/tollgate.router.v1.RouterService/CreateResponse"
-	RouterService_CreateMessage_FullMethodName         = "/tollgate.router.v1.RouterService/CreateMessage"
-	RouterService_CountMessageTokens_FullMethodName    = "/tollgate.router.v1.RouterService/CountMessageTokens"
-	RouterService_ListAnthropicModels_FullMethodName   = "/tollgate.router.v1.RouterService/ListAnthropicModels"
-	RouterService_GenerateContent_FullMethodName       = "/tollgate.router.v1.RouterService/GenerateContent"
-	RouterService_StreamGenerateContent_FullMethodName = "/tollgate.router.v1.RouterService/StreamGenerateContent"
-	RouterService_CountTokens_FullMethodName           = "/tollgate.router.v1.RouterService/CountTokens"
-	RouterService_EmbedContent_FullMethodName          = "/tollgate.router.v1.RouterService/EmbedContent"
-	RouterService_BatchEmbedContents_FullMethodName    = "/tollgate.router.v1.RouterService/BatchEmbedContents"
-	RouterService_GetEndpointMetrics_FullMethodName    = "/tollgate.router.v1.RouterService/GetEndpointMetrics"
 	RouterService_Chat_FullMethodName                  = "/tollgate.router.v1.RouterService/Chat"
 	RouterService_ChatStream_FullMethodName            = "/tollgate.router.v1.RouterService/ChatStream"
 	RouterService_Embed_FullMethodName                 = "/tollgate.router.v1.RouterService/Embed"
+	RouterService_GetEndpointMetrics_FullMethodName    = "/tollgate.router.v1.RouterService/GetEndpointMetrics"
+	RouterService_BatchEmbedContents_FullMethodName    = "/tollgate.router.v1.RouterService/BatchEmbedContents"
+	RouterService_EmbedContent_FullMethodName          = "/tollgate.router.v1.RouterService/EmbedContent"
+	RouterService_CountTokens_FullMethodName           = "/tollgate.router.v1.RouterService/CountTokens"
+	RouterService_ListAnthropicModels_FullMethodName   = "/tollgate.router.v1.RouterService/ListAnthropicModels"
+	RouterService_CountMessageTokens_FullMethodName    = "/tollgate.router.v1.RouterService/CountMessageTokens"
+	RouterService_ListModels_FullMethodName            = "/tollgate.router.v1.RouterService/ListModels"
+	RouterService_CreateEmbedding_FullMethodName       = "/tollgate.router.v1.RouterService/CreateEmbedding"
+	RouterService_GenerateContent_FullMethodName       = "/tollgate.router.v1.RouterService/GenerateContent"
+	RouterService_StreamGenerateContent_FullMethodName = "/tollgate.router.v1.RouterService/StreamGenerateContent"
+	RouterService_CreateResponse_FullMethodName        = "/tollgate.router.v1.RouterService/CreateResponse"
+	RouterService_CreateMessage_FullMethodName         = "/tollgate.router.v1.RouterService/CreateMessage"
+	RouterService_CreateChatCompletion_FullMethodName  = "/tollgate.router.v1.RouterService/CreateChatCompletion"
 )
 
 // RouterServiceClient is the client API for RouterService service.
@@ -48,14 +48,38 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // RouterService resolves endpoints, enforces policy and quota, and calls providers.
+//
+// The facade's HTTP router (grpc-gateway) tries the bindings of the RPC
+// declared last first, and each binding tried before the match costs
+// allocations: so the hot inference routes are declared last, chat last of all.
 type RouterServiceClient interface {
-	// CreateChatCompletion is OpenAI Chat Completions. The response streams SSE
-	// frames when the body sets "stream": true and is one JSON body otherwise.
-	CreateChatCompletion(ctx context.Context, in *CreateChatCompletionRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateChatCompletionResponse], error)
-	// CreateEmbedding is OpenAI Embeddings, float or base64 encoded.
-	CreateEmbedding(ctx context.Context, in *CreateEmbeddingRequest, opts ...grpc.CallOption) (*CreateEmbeddingResponse, error)
+	// Chat runs a canonical chat turn for internal callers (no dialect encoding).
+	Chat(ctx context.Context, in *ChatRequest, opts ...grpc.CallOption) (*ChatResponse, error)
+	// ChatStream runs a canonical streamed chat turn for internal callers.
+	ChatStream(ctx context.Context, in *ChatStreamRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ChatStreamResponse], error)
+	// Embed computes embeddings for internal callers.
+	Embed(ctx context.Context, in *EmbedRequest, opts ...grpc.CallOption) (*EmbedResponse, error)
+	// GetEndpointMetrics returns one endpoint's metrics in the Prometheus text
+	// format, like Databricks' serving-endpoints metrics export.
+	GetEndpointMetrics(ctx context.Context, in *GetEndpointMetricsRequest, opts ...grpc.CallOption) (*GetEndpointMetricsResponse, error)
+	// BatchEmbedContents is Gemini's batchEmbedContents.
+	BatchEmbedContents(ctx context.Context, in *BatchEmbedContentsRequest, opts ...grpc.CallOption) (*BatchEmbedContentsResponse, error)
+	// EmbedContent is Gemini's embedContent.
+	EmbedContent(ctx context.Context, in *EmbedContentRequest, opts ...grpc.CallOption) (*EmbedContentResponse, error)
+	// CountTokens is Gemini's countTokens.
+	CountTokens(ctx context.Context, in *CountTokensRequest, opts ...grpc.CallOption) (*CountTokensResponse, error)
+	// ListAnthropicModels lists the caller's endpoints in Anthropic's model list shape.
+	ListAnthropicModels(ctx context.Context, in *ListAnthropicModelsRequest, opts ...grpc.CallOption) (*ListAnthropicModelsResponse, error)
+	// CountMessageTokens is Anthropic's token counting endpoint.
+	CountMessageTokens(ctx context.Context, in *CountMessageTokensRequest, opts ...grpc.CallOption) (*CountMessageTokensResponse, error)
 	// ListModels lists the endpoints the caller may query, as OpenAI's model list.
 	ListModels(ctx context.Context, in *ListModelsRequest, opts ...grpc.CallOption) (*ListModelsResponse, error)
+	// CreateEmbedding is OpenAI Embeddings, float or base64 encoded.
+	CreateEmbedding(ctx context.Context, in *CreateEmbeddingRequest, opts ...grpc.CallOption) (*CreateEmbeddingResponse, error)
+	// GenerateContent is Gemini's generateContent (Gemini CLI, @google/genai).
+	GenerateContent(ctx context.Context, in *GenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GenerateContentResponse], error)
+	// StreamGenerateContent is Gemini's streamGenerateContent (SSE with alt=sse).
+	StreamGenerateContent(ctx context.Context, in *StreamGenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamGenerateContentResponse], error)
 	// CreateResponse is the OpenAI Responses API (Codex CLI, OpenAI SDKs). The
 	// response streams SSE events (response.created … response.completed) when
 	// the body sets "stream": true.
@@ -63,29 +87,9 @@ type RouterServiceClient interface {
 	// CreateMessage is the Anthropic Messages API (Claude Code, Anthropic SDKs),
 	// streamed as Anthropic SSE events when the body sets "stream": true.
 	CreateMessage(ctx context.Context, in *CreateMessageRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateMessageResponse], error)
-	// CountMessageTokens is Anthropic's token counting endpoint.
-	CountMessageTokens(ctx context.Context, in *CountMessageTokensRequest, opts ...grpc.CallOption) (*CountMessageTokensResponse, error)
-	// ListAnthropicModels lists the caller's endpoints in Anthropic's model list shape.
-	ListAnthropicModels(ctx context.Context, in *ListAnthropicModelsRequest, opts ...grpc.CallOption) (*ListAnthropicModelsResponse, error)
-	// GenerateContent is Gemini's generateContent (Gemini CLI, @google/genai).
-	GenerateContent(ctx context.Context, in *GenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GenerateContentResponse], error)
-	// StreamGenerateContent is Gemini's streamGenerateContent (SSE with alt=sse).
-	StreamGenerateContent(ctx context.Context, in *StreamGenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamGenerateContentResponse], error)
-	// CountTokens is Gemini's countTokens.
-	CountTokens(ctx context.Context, in *CountTokensRequest, opts ...grpc.CallOption) (*CountTokensResponse, error)
-	// EmbedContent is Gemini's embedContent.
-	EmbedContent(ctx context.Context, in *EmbedContentRequest, opts ...grpc.CallOption) (*EmbedContentResponse, error)
-	// BatchEmbedContents is Gemini's batchEmbedContents.
-	BatchEmbedContents(ctx context.Context, in *BatchEmbedContentsRequest, opts ...grpc.CallOption) (*BatchEmbedContentsResponse, error)
-	// GetEndpointMetrics returns one endpoint's metrics in the Prometheus text
-	// format, like Databricks' serving-endpoints metrics export.
-	GetEndpointMetrics(ctx context.Context, in *GetEndpointMetricsRequest, opts ...grpc.CallOption) (*GetEndpointMetricsResponse, error)
-	// Chat runs a canonical chat turn for internal callers (no dialect encoding).
-	Chat(ctx context.Context, in *ChatRequest, opts ...grpc.CallOption) (*ChatResponse, error)
-	// ChatStream runs a canonical streamed chat turn for internal callers.
-	ChatStream(ctx context.Context, in *ChatStreamRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ChatStreamResponse], error)
-	// Embed computes embeddings for internal callers.
-	Embed(ctx context.Context, in *EmbedRequest, opts ...grpc.CallOption) (*EmbedResponse, error)
+	// CreateChatCompletion is OpenAI Chat Completions. The response streams SSE
+	// frames when the body sets "stream": true and is one JSON body otherwise.
+	CreateChatCompletion(ctx context.Context, in *CreateChatCompletionRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateChatCompletionResponse], error)
 }
 
 type routerServiceClient struct {
@@ -94,181 +98,6 @@ type routerServiceClient struct {
 
 func NewRouterServiceClient(cc grpc.ClientConnInterface) RouterServiceClient {
 	return &routerServiceClient{cc}
-}
-
-func (c *routerServiceClient) CreateChatCompletion(ctx context.Context, in *CreateChatCompletionRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateChatCompletionResponse], error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[0], RouterService_CreateChatCompletion_FullMethodName, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	x := &grpc.GenericClientStream[CreateChatCompletionRequest, CreateChatCompletionResponse]{ClientStream: stream}
-	if err := x.ClientStream.SendMsg(in); err != nil {
-		return nil, err
-	}
-	if err := x.ClientStream.CloseSend(); err != nil {
-		return nil, err
-	}
-	return x, nil
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type RouterService_CreateChatCompletionClient = grpc.ServerStreamingClient[CreateChatCompletionResponse]
-
-func (c *routerServiceClient) CreateEmbedding(ctx context.Context, in *CreateEmbeddingRequest, opts ...grpc.CallOption) (*CreateEmbeddingResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(CreateEmbeddingResponse)
-	err := c.cc.Invoke(ctx, RouterService_CreateEmbedding_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *routerServiceClient) ListModels(ctx context.Context, in *ListModelsRequest, opts ...grpc.CallOption) (*ListModelsResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ListModelsResponse)
-	err := c.cc.Invoke(ctx, RouterService_ListModels_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *routerServiceClient) CreateResponse(ctx context.Context, in *CreateResponseRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateResponseResponse], error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[1], RouterService_CreateResponse_FullMethodName, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	x := &grpc.GenericClientStream[CreateResponseRequest, CreateResponseResponse]{ClientStream: stream}
-	if err := x.ClientStream.SendMsg(in); err != nil {
-		return nil, err
-	}
-	if err := x.ClientStream.CloseSend(); err != nil {
-		return nil, err
-	}
-	return x, nil
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type RouterService_CreateResponseClient = grpc.ServerStreamingClient[CreateResponseResponse]
-
-func (c *routerServiceClient) CreateMessage(ctx context.Context, in *CreateMessageRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateMessageResponse], error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[2], RouterService_CreateMessage_FullMethodName, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	x := &grpc.GenericClientStream[CreateMessageRequest, CreateMessageResponse]{ClientStream: stream}
-	if err := x.ClientStream.SendMsg(in); err != nil {
-		return nil, err
-	}
-	if err := x.ClientStream.CloseSend(); err != nil {
-		return nil, err
-	}
-	return x, nil
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type RouterService_CreateMessageClient = grpc.ServerStreamingClient[CreateMessageResponse]
-
-func (c *routerServiceClient) CountMessageTokens(ctx context.Context, in *CountMessageTokensRequest, opts ...grpc.CallOption) (*CountMessageTokensResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(CountMessageTokensResponse)
-	err := c.cc.Invoke(ctx, RouterService_CountMessageTokens_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *routerServiceClient) ListAnthropicModels(ctx context.Context, in *ListAnthropicModelsRequest, opts ...grpc.CallOption) (*ListAnthropicModelsResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ListAnthropicModelsResponse)
-	err := c.cc.Invoke(ctx, RouterService_ListAnthropicModels_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *routerServiceClient) GenerateContent(ctx context.Context, in *GenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GenerateContentResponse], error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[3], RouterService_GenerateContent_FullMethodName, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	x := &grpc.GenericClientStream[GenerateContentRequest, GenerateContentResponse]{ClientStream: stream}
-	if err := x.ClientStream.SendMsg(in); err != nil {
-		return nil, err
-	}
-	if err := x.ClientStream.CloseSend(); err != nil {
-		return nil, err
-	}
-	return x, nil
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type RouterService_GenerateContentClient = grpc.ServerStreamingClient[GenerateContentResponse]
-
-func (c *routerServiceClient) StreamGenerateContent(ctx context.Context, in *StreamGenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamGenerateContentResponse], error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[4], RouterService_StreamGenerateContent_FullMethodName, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	x := &grpc.GenericClientStream[StreamGenerateContentRequest, StreamGenerateContentResponse]{ClientStream: stream}
-	if err := x.ClientStream.SendMsg(in); err != nil {
-		return nil, err
-	}
-	if err := x.ClientStream.CloseSend(); err != nil {
-		return nil, err
-	}
-	return x, nil
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type RouterService_StreamGenerateContentClient = grpc.ServerStreamingClient[StreamGenerateContentResponse]
-
-func (c *routerServiceClient) CountTokens(ctx context.Context, in *CountTokensRequest, opts ...grpc.CallOption) (*CountTokensResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(CountTokensResponse)
-	err := c.cc.Invoke(ctx, RouterService_CountTokens_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *routerServiceClient) EmbedContent(ctx context.Context, in *EmbedContentRequest, opts ...grpc.CallOption) (*EmbedContentResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(EmbedContentResponse)
-	err := c.cc.Invoke(ctx, RouterService_EmbedContent_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *routerServiceClient) BatchEmbedContents(ctx context.Context, in *BatchEmbedContentsRequest, opts ...grpc.CallOption) (*BatchEmbedContentsResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(BatchEmbedContentsResponse)
-	err := c.cc.Invoke(ctx, RouterService_BatchEmbedContents_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *routerServiceClient) GetEndpointMetrics(ctx context.Context, in *GetEndpointMetricsRequest, opts ...grpc.CallOption) (*GetEndpointMetricsResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(GetEndpointMetricsResponse)
-	err := c.cc.Invoke(ctx, RouterService_GetEndpointMetrics_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 func (c *routerServiceClient) Chat(ctx context.Context, in *ChatRequest, opts ...grpc.CallOption) (*ChatResponse, error) {
@@ -283,7 +112,7 @@ func (c *routerServiceClient) Chat(ctx context.Context, in *ChatRequest, opts ..
 
 func (c *routerServiceClient) ChatStream(ctx context.Context, in *ChatStreamRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ChatStreamResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[5], RouterService_ChatStream_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[0], RouterService_ChatStream_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -310,19 +139,218 @@ func (c *routerServiceClient) Embed(ctx context.Context, in *EmbedRequest, opts 
 	return out, nil
 }
 
+func (c *routerServiceClient) GetEndpointMetrics(ctx context.Context, in *GetEndpointMetricsRequest, opts ...grpc.CallOption) (*GetEndpointMetricsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetEndpointMetricsResponse)
+	err := c.cc.Invoke(ctx, RouterService_GetEndpointMetrics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) BatchEmbedContents(ctx context.Context, in *BatchEmbedContentsRequest, opts ...grpc.CallOption) (*BatchEmbedContentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchEmbedContentsResponse)
+	err := c.cc.Invoke(ctx, RouterService_BatchEmbedContents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) EmbedContent(ctx context.Context, in *EmbedContentRequest, opts ...grpc.CallOption) (*EmbedContentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EmbedContentResponse)
+	err := c.cc.Invoke(ctx, RouterService_EmbedContent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) CountTokens(ctx context.Context, in *CountTokensRequest, opts ...grpc.CallOption) (*CountTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CountTokensResponse)
+	err := c.cc.Invoke(ctx, RouterService_CountTokens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) ListAnthropicModels(ctx context.Context, in *ListAnthropicModelsRequest, opts ...grpc.CallOption) (*ListAnthropicModelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAnthropicModelsResponse)
+	err := c.cc.Invoke(ctx, RouterService_ListAnthropicModels_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) CountMessageTokens(ctx context.Context, in *CountMessageTokensRequest, opts ...grpc.CallOption) (*CountMessageTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CountMessageTokensResponse)
+	err := c.cc.Invoke(ctx, RouterService_CountMessageTokens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) ListModels(ctx context.Context, in *ListModelsRequest, opts ...grpc.CallOption) (*ListModelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListModelsResponse)
+	err := c.cc.Invoke(ctx, RouterService_ListModels_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) CreateEmbedding(ctx context.Context, in *CreateEmbeddingRequest, opts ...grpc.CallOption) (*CreateEmbeddingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateEmbeddingResponse)
+	err := c.cc.Invoke(ctx, RouterService_CreateEmbedding_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routerServiceClient) GenerateContent(ctx context.Context, in *GenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GenerateContentResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[1], RouterService_GenerateContent_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[GenerateContentRequest, GenerateContentResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_GenerateContentClient = grpc.ServerStreamingClient[GenerateContentResponse]
+
+func (c *routerServiceClient) StreamGenerateContent(ctx context.Context, in *StreamGenerateContentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamGenerateContentResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[2], RouterService_StreamGenerateContent_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamGenerateContentRequest, StreamGenerateContentResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_StreamGenerateContentClient = grpc.ServerStreamingClient[StreamGenerateContentResponse]
+
+func (c *routerServiceClient) CreateResponse(ctx context.Context, in *CreateResponseRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateResponseResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[3], RouterService_CreateResponse_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CreateResponseRequest, CreateResponseResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_CreateResponseClient = grpc.ServerStreamingClient[CreateResponseResponse]
+
+func (c *routerServiceClient) CreateMessage(ctx context.Context, in *CreateMessageRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateMessageResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[4], RouterService_CreateMessage_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CreateMessageRequest, CreateMessageResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_CreateMessageClient = grpc.ServerStreamingClient[CreateMessageResponse]
+
+func (c *routerServiceClient) CreateChatCompletion(ctx context.Context, in *CreateChatCompletionRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CreateChatCompletionResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RouterService_ServiceDesc.Streams[5], RouterService_CreateChatCompletion_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CreateChatCompletionRequest, CreateChatCompletionResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_CreateChatCompletionClient = grpc.ServerStreamingClient[CreateChatCompletionResponse]
+
 // RouterServiceServer is the server API for RouterService service.
 // All implementations must embed UnimplementedRouterServiceServer
 // for forward compatibility.
 //
 // RouterService resolves endpoints, enforces policy and quota, and calls providers.
+//
+// The facade's HTTP router (grpc-gateway) tries the bindings of the RPC
+// declared last first, and each binding tried before the match costs
+// allocations: so the hot inference routes are declared last, chat last of all.
 type RouterServiceServer interface {
-	// CreateChatCompletion is OpenAI Chat Completions. The response streams SSE
-	// frames when the body sets "stream": true and is one JSON body otherwise.
-	CreateChatCompletion(*CreateChatCompletionRequest, grpc.ServerStreamingServer[CreateChatCompletionResponse]) error
-	// CreateEmbedding is OpenAI Embeddings, float or base64 encoded.
-	CreateEmbedding(context.Context, *CreateEmbeddingRequest) (*CreateEmbeddingResponse, error)
+	// Chat runs a canonical chat turn for internal callers (no dialect encoding).
+	Chat(context.Context, *ChatRequest) (*ChatResponse, error)
+	// ChatStream runs a canonical streamed chat turn for internal callers.
+	ChatStream(*ChatStreamRequest, grpc.ServerStreamingServer[ChatStreamResponse]) error
+	// Embed computes embeddings for internal callers.
+	Embed(context.Context, *EmbedRequest) (*EmbedResponse, error)
+	// GetEndpointMetrics returns one endpoint's metrics in the Prometheus text
+	// format, like Databricks' serving-endpoints metrics export.
+	GetEndpointMetrics(context.Context, *GetEndpointMetricsRequest) (*GetEndpointMetricsResponse, error)
+	// BatchEmbedContents is Gemini's batchEmbedContents.
+	BatchEmbedContents(context.Context, *BatchEmbedContentsRequest) (*BatchEmbedContentsResponse, error)
+	// EmbedContent is Gemini's embedContent.
+	EmbedContent(context.Context, *EmbedContentRequest) (*EmbedContentResponse, error)
+	// CountTokens is Gemini's countTokens.
+	CountTokens(context.Context, *CountTokensRequest) (*CountTokensResponse, error)
+	// ListAnthropicModels lists the caller's endpoints in Anthropic's model list shape.
+	ListAnthropicModels(context.Context, *ListAnthropicModelsRequest) (*ListAnthropicModelsResponse, error)
+	// CountMessageTokens is Anthropic's token counting endpoint.
+	CountMessageTokens(context.Context, *CountMessageTokensRequest) (*CountMessageTokensResponse, error)
 	// ListModels lists the endpoints the caller may query, as OpenAI's model list.
 	ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error)
+	// CreateEmbedding is OpenAI Embeddings, float or base64 encoded.
+	CreateEmbedding(context.Context, *CreateEmbeddingRequest) (*CreateEmbeddingResponse, error)
+	// GenerateContent is Gemini's generateContent (Gemini CLI, @google/genai).
+	GenerateContent(*GenerateContentRequest, grpc.ServerStreamingServer[GenerateContentResponse]) error
+	// StreamGenerateContent is Gemini's streamGenerateContent (SSE with alt=sse).
+	StreamGenerateContent(*StreamGenerateContentRequest, grpc.ServerStreamingServer[StreamGenerateContentResponse]) error
 	// CreateResponse is the OpenAI Responses API (Codex CLI, OpenAI SDKs). The
 	// response streams SSE events (response.created … response.completed) when
 	// the body sets "stream": true.
@@ -330,29 +358,9 @@ type RouterServiceServer interface {
 	// CreateMessage is the Anthropic Messages API (Claude Code, Anthropic SDKs),
 	// streamed as Anthropic SSE events when the body sets "stream": true.
 	CreateMessage(*CreateMessageRequest, grpc.ServerStreamingServer[CreateMessageResponse]) error
-	// CountMessageTokens is Anthropic's token counting endpoint.
-	CountMessageTokens(context.Context, *CountMessageTokensRequest) (*CountMessageTokensResponse, error)
-	// ListAnthropicModels lists the caller's endpoints in Anthropic's model list shape.
-	ListAnthropicModels(context.Context, *ListAnthropicModelsRequest) (*ListAnthropicModelsResponse, error)
-	// GenerateContent is Gemini's generateContent (Gemini CLI, @google/genai).
-	GenerateContent(*GenerateContentRequest, grpc.ServerStreamingServer[GenerateContentResponse]) error
-	// StreamGenerateContent is Gemini's streamGenerateContent (SSE with alt=sse).
-	StreamGenerateContent(*StreamGenerateContentRequest, grpc.ServerStreamingServer[StreamGenerateContentResponse]) error
-	// CountTokens is Gemini's countTokens.
-	CountTokens(context.Context, *CountTokensRequest) (*CountTokensResponse, error)
-	// EmbedContent is Gemini's embedContent.
-	EmbedContent(context.Context, *EmbedContentRequest) (*EmbedContentResponse, error)
-	// BatchEmbedContents is Gemini's batchEmbedContents.
-	BatchEmbedContents(context.Context, *BatchEmbedContentsRequest) (*BatchEmbedContentsResponse, error)
-	// GetEndpointMetrics returns one endpoint's metrics in the Prometheus text
-	// format, like Databricks' serving-endpoints metrics export.
-	GetEndpointMetrics(context.Context, *GetEndpointMetricsRequest) (*GetEndpointMetricsResponse, error)
-	// Chat runs a canonical chat turn for internal callers (no dialect encoding).
-	Chat(context.Context, *ChatRequest) (*ChatResponse, error)
-	// ChatStream runs a canonical streamed chat turn for internal callers.
-	ChatStream(*ChatStreamRequest, grpc.ServerStreamingServer[ChatStreamResponse]) error
-	// Embed computes embeddings for internal callers.
-	Embed(context.Context, *EmbedRequest) (*EmbedResponse, error)
+	// CreateChatCompletion is OpenAI Chat Completions. The response streams SSE
+	// frames when the body sets "stream": true and is one JSON body otherwise.
+	CreateChatCompletion(*CreateChatCompletionRequest, grpc.ServerStreamingServer[CreateChatCompletionResponse]) error
 	mustEmbedUnimplementedRouterServiceServer()
 }
 
@@ -363,45 +371,6 @@ type RouterServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedRouterServiceServer struct{}
 
-func (UnimplementedRouterServiceServer) CreateChatCompletion(*CreateChatCompletionRequest, grpc.ServerStreamingServer[CreateChatCompletionResponse]) error {
-	return status.Error(codes.Unimplemented, "method CreateChatCompletion not implemented")
-}
-func (UnimplementedRouterServiceServer) CreateEmbedding(context.Context, *CreateEmbeddingRequest) (*CreateEmbeddingResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method CreateEmbedding not implemented")
-}
-func (UnimplementedRouterServiceServer) ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ListModels not implemented")
-}
-func (UnimplementedRouterServiceServer) CreateResponse(*CreateResponseRequest, grpc.ServerStreamingServer[CreateResponseResponse]) error {
-	return status.Error(codes.Unimplemented, "method CreateResponse not implemented")
-}
-func (UnimplementedRouterServiceServer) CreateMessage(*CreateMessageRequest, grpc.ServerStreamingServer[CreateMessageResponse]) error {
-	return status.Error(codes.Unimplemented, "method CreateMessage not implemented")
-}
-func (UnimplementedRouterServiceServer) CountMessageTokens(context.Context, *CountMessageTokensRequest) (*CountMessageTokensResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method CountMessageTokens not implemented")
-}
-func (UnimplementedRouterServiceServer) ListAnthropicModels(context.Context, *ListAnthropicModelsRequest) (*ListAnthropicModelsResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ListAnthropicModels not implemented")
-}
-func (UnimplementedRouterServiceServer) GenerateContent(*GenerateContentRequest, grpc.ServerStreamingServer[GenerateContentResponse]) error {
-	return status.Error(codes.Unimplemented, "method GenerateContent not implemented")
-}
-func (UnimplementedRouterServiceServer) StreamGenerateContent(*StreamGenerateContentRequest, grpc.ServerStreamingServer[StreamGenerateContentResponse]) error {
-	return status.Error(codes.Unimplemented, "method StreamGenerateContent not implemented")
-}
-func (UnimplementedRouterServiceServer) CountTokens(context.Context, *CountTokensRequest) (*CountTokensResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method CountTokens not implemented")
-}
-func (UnimplementedRouterServiceServer) EmbedContent(context.Context, *EmbedContentRequest) (*EmbedContentResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method EmbedContent not implemented")
-}
-func (UnimplementedRouterServiceServer) BatchEmbedContents(context.Context, *BatchEmbedContentsRequest) (*BatchEmbedContentsResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method BatchEmbedContents not implemented")
-}
-func (UnimplementedRouterServiceServer) GetEndpointMetrics(context.Context, *GetEndpointMetricsRequest) (*GetEndpointMetricsResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetEndpointMetrics not implemented")
-}
 func (UnimplementedRouterServiceServer) Chat(context.Context, *ChatRequest) (*ChatResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Chat not implemented")
 }
@@ -410,6 +379,45 @@ func (UnimplementedRouterServiceServer) ChatStream(*ChatStreamRequest, grpc.Serv
 }
 func (UnimplementedRouterServiceServer) Embed(context.Context, *EmbedRequest) (*EmbedResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Embed not implemented")
+}
+func (UnimplementedRouterServiceServer) GetEndpointMetrics(context.Context, *GetEndpointMetricsRequest) (*GetEndpointMetricsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetEndpointMetrics not implemented")
+}
+func (UnimplementedRouterServiceServer) BatchEmbedContents(context.Context, *BatchEmbedContentsRequest) (*BatchEmbedContentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchEmbedContents not implemented")
+}
+func (UnimplementedRouterServiceServer) EmbedContent(context.Context, *EmbedContentRequest) (*EmbedContentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EmbedContent not implemented")
+}
+func (UnimplementedRouterServiceServer) CountTokens(context.Context, *CountTokensRequest) (*CountTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountTokens not implemented")
+}
+func (UnimplementedRouterServiceServer) ListAnthropicModels(context.Context, *ListAnthropicModelsRequest) (*ListAnthropicModelsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAnthropicModels not implemented")
+}
+func (UnimplementedRouterServiceServer) CountMessageTokens(context.Context, *CountMessageTokensRequest) (*CountMessageTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountMessageTokens not implemented")
+}
+func (UnimplementedRouterServiceServer) ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListModels not implemented")
+}
+func (UnimplementedRouterServiceServer) CreateEmbedding(context.Context, *CreateEmbeddingRequest) (*CreateEmbeddingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateEmbedding not implemented")
+}
+func (UnimplementedRouterServiceServer) GenerateContent(*GenerateContentRequest, grpc.ServerStreamingServer[GenerateContentResponse]) error {
+	return status.Error(codes.Unimplemented, "method GenerateContent not implemented")
+}
+func (UnimplementedRouterServiceServer) StreamGenerateContent(*StreamGenerateContentRequest, grpc.ServerStreamingServer[StreamGenerateContentResponse]) error {
+	return status.Error(codes.Unimplemented, "method StreamGenerateContent not implemented")
+}
+func (UnimplementedRouterServiceServer) CreateResponse(*CreateResponseRequest, grpc.ServerStreamingServer[CreateResponseResponse]) error {
+	return status.Error(codes.Unimplemented, "method CreateResponse not implemented")
+}
+func (UnimplementedRouterServiceServer) CreateMessage(*CreateMessageRequest, grpc.ServerStreamingServer[CreateMessageResponse]) error {
+	return status.Error(codes.Unimplemented, "method CreateMessage not implemented")
+}
+func (UnimplementedRouterServiceServer) CreateChatCompletion(*CreateChatCompletionRequest, grpc.ServerStreamingServer[CreateChatCompletionResponse]) error {
+	return status.Error(codes.Unimplemented, "method CreateChatCompletion not implemented")
 }
 func (UnimplementedRouterServiceServer) mustEmbedUnimplementedRouterServiceServer() {}
 func (UnimplementedRouterServiceServer) testEmbeddedByValue()                       {}
@@ -430,205 +438,6 @@ func RegisterRouterServiceServer(s grpc.ServiceRegistrar, srv RouterServiceServe
 		t.testEmbeddedByValue()
 	}
 	s.RegisterService(&RouterService_ServiceDesc, srv)
-}
-
-func _RouterService_CreateChatCompletion_Handler(srv interface{}, stream grpc.ServerStream) error {
-	m := new(CreateChatCompletionRequest)
-	if err := stream.RecvMsg(m); err != nil {
-		return err
-	}
-	return srv.(RouterServiceServer).CreateChatCompletion(m, &grpc.GenericServerStream[CreateChatCompletionRequest, CreateChatCompletionResponse]{ServerStream: stream})
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type RouterService_CreateChatCompletionServer = grpc.ServerStreamingServer[CreateChatCompletionResponse]
-
-func _RouterService_CreateEmbedding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(CreateEmbeddingRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(RouterServiceServer).CreateEmbedding(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: RouterService_CreateEmbedding_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(RouterServiceServer).CreateEmbedding(ctx, req.(*CreateEmbeddingRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _RouterService_ListModels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ListModelsRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(RouterServiceServer).ListModels(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: RouterService_ListModels_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(RouterServiceServer).ListModels(ctx, req.(*ListModelsRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _RouterService_CreateResponse_Handler(srv interface{}, stream grpc.ServerStream) error {
-	m := new(CreateResponseRequest)
-	if err := stream.RecvMsg(m); err != nil {
-		return err
-	}
-	return srv.(RouterServiceServer).CreateResponse(m, &grpc.GenericServerStream[CreateResponseRequest, CreateResponseResponse]{ServerStream: stream})
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type RouterService_CreateResponseServer = grpc.ServerStreamingServer[CreateResponseResponse]
-
-func _RouterService_CreateMessage_Handler(srv interface{}, stream grpc.ServerStream) error {
-	m := new(CreateMessageRequest)
-	if err := stream.RecvMsg(m); err != nil {
-		return err
-	}
-	return srv.(RouterServiceServer).CreateMessage(m, &grpc.GenericServerStream[CreateMessageRequest, CreateMessageResponse]{ServerStream: stream})
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type RouterService_CreateMessageServer = grpc.ServerStreamingServer[CreateMessageResponse]
-
-func _RouterService_CountMessageTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(CountMessageTokensRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(RouterServiceServer).CountMessageTokens(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: RouterService_CountMessageTokens_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(RouterServiceServer).CountMessageTokens(ctx, req.(*CountMessageTokensRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _RouterService_ListAnthropicModels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ListAnthropicModelsRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(RouterServiceServer).ListAnthropicModels(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: RouterService_ListAnthropicModels_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(RouterServiceServer).ListAnthropicModels(ctx, req.(*ListAnthropicModelsRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _RouterService_GenerateContent_Handler(srv interface{}, stream grpc.ServerStream) error {
-	m := new(GenerateContentRequest)
-	if err := stream.RecvMsg(m); err != nil {
-		return err
-	}
-	return srv.(RouterServiceServer).GenerateContent(m, &grpc.GenericServerStream[GenerateContentRequest, GenerateContentResponse]{ServerStream: stream})
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type RouterService_GenerateContentServer = grpc.ServerStreamingServer[GenerateContentResponse]
-
-func _RouterService_StreamGenerateContent_Handler(srv interface{}, stream grpc.ServerStream) error {
-	m := new(StreamGenerateContentRequest)
-	if err := stream.RecvMsg(m); err != nil {
-		return err
-	}
-	return srv.(RouterServiceServer).StreamGenerateContent(m, &grpc.GenericServerStream[StreamGenerateContentRequest, StreamGenerateContentResponse]{ServerStream: stream})
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type RouterService_StreamGenerateContentServer = grpc.ServerStreamingServer[StreamGenerateContentResponse]
-
-func _RouterService_CountTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(CountTokensRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(RouterServiceServer).CountTokens(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: RouterService_CountTokens_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(RouterServiceServer).CountTokens(ctx, req.(*CountTokensRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _RouterService_EmbedContent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(EmbedContentRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(RouterServiceServer).EmbedContent(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: RouterService_EmbedContent_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(RouterServiceServer).EmbedContent(ctx, req.(*EmbedContentRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _RouterService_BatchEmbedContents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(BatchEmbedContentsRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(RouterServiceServer).BatchEmbedContents(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: RouterService_BatchEmbedContents_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(RouterServiceServer).BatchEmbedContents(ctx, req.(*BatchEmbedContentsRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _RouterService_GetEndpointMetrics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetEndpointMetricsRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(RouterServiceServer).GetEndpointMetrics(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: RouterService_GetEndpointMetrics_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(RouterServiceServer).GetEndpointMetrics(ctx, req.(*GetEndpointMetricsRequest))
-	}
-	return interceptor(ctx, in, info, handler)
 }
 
 func _RouterService_Chat_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
@@ -678,6 +487,205 @@ func _RouterService_Embed_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RouterService_GetEndpointMetrics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetEndpointMetricsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).GetEndpointMetrics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_GetEndpointMetrics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).GetEndpointMetrics(ctx, req.(*GetEndpointMetricsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_BatchEmbedContents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchEmbedContentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).BatchEmbedContents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_BatchEmbedContents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).BatchEmbedContents(ctx, req.(*BatchEmbedContentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_EmbedContent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EmbedContentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).EmbedContent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_EmbedContent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).EmbedContent(ctx, req.(*EmbedContentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_CountTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).CountTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_CountTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).CountTokens(ctx, req.(*CountTokensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_ListAnthropicModels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAnthropicModelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).ListAnthropicModels(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_ListAnthropicModels_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).ListAnthropicModels(ctx, req.(*ListAnthropicModelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_CountMessageTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountMessageTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).CountMessageTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_CountMessageTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).CountMessageTokens(ctx, req.(*CountMessageTokensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_ListModels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListModelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).ListModels(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_ListModels_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).ListModels(ctx, req.(*ListModelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_CreateEmbedding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateEmbeddingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RouterServiceServer).CreateEmbedding(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RouterService_CreateEmbedding_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RouterServiceServer).CreateEmbedding(ctx, req.(*CreateEmbeddingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RouterService_GenerateContent_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(GenerateContentRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(RouterServiceServer).GenerateContent(m, &grpc.GenericServerStream[GenerateContentRequest, GenerateContentResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_GenerateContentServer = grpc.ServerStreamingServer[GenerateContentResponse]
+
+func _RouterService_StreamGenerateContent_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(StreamGenerateContentRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(RouterServiceServer).StreamGenerateContent(m, &grpc.GenericServerStream[StreamGenerateContentRequest, StreamGenerateContentResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_StreamGenerateContentServer = grpc.ServerStreamingServer[StreamGenerateContentResponse]
+
+func _RouterService_CreateResponse_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(CreateResponseRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(RouterServiceServer).CreateResponse(m, &grpc.GenericServerStream[CreateResponseRequest, CreateResponseResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_CreateResponseServer = grpc.ServerStreamingServer[CreateResponseResponse]
+
+func _RouterService_CreateMessage_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(CreateMessageRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(RouterServiceServer).CreateMessage(m, &grpc.GenericServerStream[CreateMessageRequest, CreateMessageResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_CreateMessageServer = grpc.ServerStreamingServer[CreateMessageResponse]
+
+func _RouterService_CreateChatCompletion_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(CreateChatCompletionRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(RouterServiceServer).CreateChatCompletion(m, &grpc.GenericServerStream[CreateChatCompletionRequest, CreateChatCompletionResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RouterService_CreateChatCompletionServer = grpc.ServerStreamingServer[CreateChatCompletionResponse]
+
 // RouterService_ServiceDesc is the grpc.ServiceDesc for RouterService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -686,38 +694,6 @@ var RouterService_ServiceDesc = grpc.ServiceDesc{
 	HandlerType: (*RouterServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
-			MethodName: "CreateEmbedding",
-			Handler:    _RouterService_CreateEmbedding_Handler,
-		},
-		{
-			MethodName: "ListModels",
-			Handler:    _RouterService_ListModels_Handler,
-		},
-		{
-			MethodName: "CountMessageTokens",
-			Handler:    _RouterService_CountMessageTokens_Handler,
-		},
-		{
-			MethodName: "ListAnthropicModels",
-			Handler:    _RouterService_ListAnthropicModels_Handler,
-		},
-		{
-			MethodName: "CountTokens",
-			Handler:    _RouterService_CountTokens_Handler,
-		},
-		{
-			MethodName: "EmbedContent",
-			Handler:    _RouterService_EmbedContent_Handler,
-		},
-		{
-			MethodName: "BatchEmbedContents",
-			Handler:    _RouterService_BatchEmbedContents_Handler,
-		},
-		{
-			MethodName: "GetEndpointMetrics",
-			Handler:    _RouterService_GetEndpointMetrics_Handler,
-		},
-		{
 			MethodName: "Chat",
 			Handler:    _RouterService_Chat_Handler,
 		},
@@ -725,21 +701,43 @@ var RouterService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "Embed",
 			Handler:    _RouterService_Embed_Handler,
 		},
+		{
+			MethodName: "GetEndpointMetrics",
+			Handler:    _RouterService_GetEndpointMetrics_Handler,
+		},
+		{
+			MethodName: "BatchEmbedContents",
+			Handler:    _RouterService_BatchEmbedContents_Handler,
+		},
+		{
+			MethodName: "EmbedContent",
+			Handler:    _RouterService_EmbedContent_Handler,
+		},
+		{
+			MethodName: "CountTokens",
+			Handler:    _RouterService_CountTokens_Handler,
+		},
+		{
+			MethodName: "ListAnthropicModels",
+			Handler:    _RouterService_ListAnthropicModels_Handler,
+		},
+		{
+			MethodName: "CountMessageTokens",
+			Handler:    _RouterService_CountMessageTokens_Handler,
+		},
+		{
+			MethodName: "ListModels",
+			Handler:    _RouterService_ListModels_Handler,
+		},
+		{
+			MethodName: "CreateEmbedding",
+			Handler:    _RouterService_CreateEmbedding_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
-			StreamName:    "CreateChatCompletion",
-			Handler:       _RouterService_CreateChatCompletion_Handler,
-			ServerStreams: true,
-		},
-		{
-			StreamName:    "CreateResponse",
-			Handler:       _RouterService_CreateResponse_Handler,
-			ServerStreams: true,
-		},
-		{
-			StreamName:    "CreateMessage",
-			Handler:       _RouterService_CreateMessage_Handler,
+			StreamName:    "ChatStream",
+			Handler:       _RouterService_ChatStream_Handler,
 			ServerStreams: true,
 		},
 		{
@@ -753,8 +751,18 @@ var RouterService_ServiceDesc = grpc.ServiceDesc{
 			ServerStreams: true,
 		},
 		{
-			StreamName:    "ChatStream",
-			Handler:       _RouterService_ChatStream_Handler,
+			StreamName:    "CreateResponse",
+			Handler:       _RouterService_CreateResponse_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "CreateMessage",
+			Handler:       _RouterService_CreateMessage_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "CreateChatCompletion",
+			Handler:       _RouterService_CreateChatCompletion_Handler,
 			ServerStreams: true,
 		},
 	},
