@@ -59,7 +59,6 @@ func (s *Service) serveGemini(out grpc.ServerStream, send func(*httpbody.HttpBod
 	return s.serveChat(ctx, c, door, cr, out, send)
 }
 
-
 // CountTokens answers Gemini's countTokens with Tollgate's estimate of the
 // prompt's tokens (gemini.EstimateInputTokens: about four characters a
 // token plus fixed costs per turn and image), not a provider's tokenizer
