@@ -1,8 +1,6 @@
 package anthropic
 
 import (
-	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
-
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,7 +54,7 @@ func (p *StreamParser) Parse(event string, data []byte) ([]*inferencev1.ChatChun
 			RawEvent: event, Id: p.id, Model: p.model}}, nil
 	}
 	var ev StreamEvent
-	if !(event == "content_block_delta" && scanBlockDelta(data, &ev)) {
+	if !scanEvent(event, data, &ev) {
 		if err := json.Unmarshal(data, &ev); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrNotEvent, err)
 		}
@@ -216,38 +214,3 @@ func streamError(e *ErrorDetail) *inferencev1.StreamError {
 	}
 	return out
 }
-
-// scanBlockDelta reads a content_block_delta event without reflection: it
-// is most of a stream's events. It reports false for anything unexpected,
-// and the caller falls back to encoding/json.
-func scanBlockDelta(data []byte, ev *StreamEvent) bool {
-	var top [3][]byte
-	if jsonx.ReadObjectMembers(data, blockDeltaKeys, top[:]) != nil || string(top[0]) != `"content_block_delta"` ||
-		!jsonx.Present(top[1]) || !jsonx.Present(top[2]) {
-		return false
-	}
-	index, err := jsonx.ReadInt32(top[1])
-	if err != nil {
-		return false
-	}
-	var d [5][]byte
-	if jsonx.ReadObjectMembers(top[2], deltaKeys, d[:]) != nil || !jsonx.Present(d[0]) {
-		return false
-	}
-	delta := &StreamDelta{}
-	for i, dst := range [...]*string{&delta.Type, &delta.Text, &delta.PartialJSON, &delta.Thinking, &delta.Signature} {
-		if !jsonx.Present(d[i]) {
-			continue
-		}
-		if *dst, err = jsonx.ReadString(d[i]); err != nil {
-			return false
-		}
-	}
-	ev.Type, ev.Index, ev.Delta = "content_block_delta", int(index), delta
-	return true
-}
-
-var (
-	blockDeltaKeys = []string{"type", "index", "delta"}
-	deltaKeys      = []string{"type", "text", "partial_json", "thinking", "signature"}
-)

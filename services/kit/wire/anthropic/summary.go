@@ -1,8 +1,6 @@
 package anthropic
 
 import (
-	"encoding/json"
-
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
 )
@@ -56,7 +54,7 @@ func ParseSummary(body []byte) (*inferencev1.ChatResponse, error) {
 	}
 	if jsonx.Present(usage) {
 		var u Usage
-		if json.Unmarshal(usage, &u) != nil {
+		if !scanUsage(usage, &u) {
 			return ParseResponse(body)
 		}
 		r.Usage = usageFromWire(&u)
