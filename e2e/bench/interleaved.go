@@ -30,8 +30,8 @@ type Interleaved struct {
 	CandidateDirect, BaselineDirect []Sample
 }
 
-// Spread is a median with its interquartile range.
-type Spread struct{ Q25, Median, Q75 time.Duration }
+// Spread is a median with a confidence interval around it.
+type Spread struct{ Low, Median, High time.Duration }
 
 // AddedP50 is each gateway case's median over rounds of its p50 minus the
 // p50 of its direct baseline in the same round.
@@ -44,8 +44,9 @@ func (c *Interleaved) CPUPerRequest() (candidate, baseline time.Duration) {
 	return cpuPerRequest(c.Candidate), cpuPerRequest(c.Baseline)
 }
 
-// AddedDifference spreads the per-round difference of the two cases' added
-// p50 (candidate minus baseline).
+// AddedDifference is the median per-round difference of the two cases'
+// added p50 (candidate minus baseline) with its distribution-free 90%
+// confidence interval.
 func (c *Interleaved) AddedDifference() Spread {
 	a, b := added(c.Candidate, c.CandidateDirect), added(c.Baseline, c.BaselineDirect)
 	n := min(len(a), len(b))
@@ -54,7 +55,37 @@ func (c *Interleaved) AddedDifference() Spread {
 		d[i] = a[i] - b[i]
 	}
 	slices.Sort(d)
-	return Spread{Q25: quantile(d, 0.25), Median: quantile(d, 0.5), Q75: quantile(d, 0.75)}
+	lo, hi := medianInterval(n, 0.90)
+	s := Spread{Median: quantile(d, 0.5)}
+	if n > 0 {
+		s.Low, s.High = d[lo], d[hi]
+	}
+	return s
+}
+
+// medianInterval returns the ranks (0-based) of the order statistics that
+// bound the median of n paired differences with at least the given
+// confidence: the sign test's interval, which assumes nothing about how
+// the noise is distributed. Too few rounds for that confidence give the
+// whole range.
+func medianInterval(n int, confidence float64) (lo, hi int) {
+	if n == 0 {
+		return 0, 0
+	}
+	// The interval [d(r), d(n+1-r)] (1-based) misses the median with
+	// probability 2·P(Binomial(n, ½) ≤ r-1): find the first k whose tail is
+	// too likely; r-1 = k-1 is the last that is not.
+	tail, choose, total := 0.0, 1.0, math.Pow(2, float64(n))
+	k := 0
+	for ; k < (n+1)/2; k++ {
+		tail += choose / total
+		if 2*tail > 1-confidence {
+			break
+		}
+		choose = choose * float64(n-k) / float64(k+1)
+	}
+	lo = max(k-1, 0)
+	return lo, n - 1 - lo
 }
 
 // WithinTolerance says whether the candidate costs at most tolerance (a
@@ -68,11 +99,11 @@ func (c *Interleaved) WithinTolerance(tolerance float64) (cpuOK, latencyOK bool)
 }
 
 // MeasurableP50Difference says whether the candidate's p50 differs from the
-// baseline's consistently: the middle half of the per-round differences lies
-// entirely on one side of zero. Anything less is within the run-to-run noise.
+// baseline's beyond the run-to-run noise: the 90% confidence interval of the
+// median per-round difference excludes zero.
 func (c *Interleaved) MeasurableP50Difference() bool {
 	s := c.AddedDifference()
-	return s.Q25 > 0 || s.Q75 < 0
+	return s.Low > 0 || s.High < 0
 }
 
 // ParityLine reports c against a tolerance target.
@@ -104,9 +135,9 @@ func (c *Interleaved) figures() string {
 	cpu, cpuBase := c.CPUPerRequest()
 	add, addBase := c.AddedP50()
 	d := c.AddedDifference()
-	return fmt.Sprintf("gateway CPU/req %.0f vs %.0f µs (%s), added p50 %.3f vs %.3f ms (%s), per-round difference %+.3f ms [IQR %+.3f … %+.3f]",
+	return fmt.Sprintf("gateway CPU/req %.0f vs %.0f µs (%s), added p50 %.3f vs %.3f ms (%s), per-round difference %+.3f ms [90%% CI %+.3f … %+.3f]",
 		usec(cpu), usec(cpuBase), relative(cpu, cpuBase), msec(add), msec(addBase), relative(add, addBase),
-		msec(d.Median), msec(d.Q25), msec(d.Q75))
+		msec(d.Median), msec(d.Low), msec(d.High))
 }
 
 func added(gateway, direct []Sample) []time.Duration {

@@ -71,6 +71,16 @@ func TestMeasurableDifferenceNeedsAConsistentSign(t *testing.T) {
 	}
 }
 
+func TestMedianIntervalIsTheSignTestInterval(t *testing.T) {
+	for _, tc := range []struct{ n, lo, hi int }{
+		{0, 0, 0}, {3, 0, 2}, {5, 0, 4}, {6, 0, 5}, {8, 1, 6}, {10, 1, 8}, {20, 5, 14},
+	} {
+		if lo, hi := medianInterval(tc.n, 0.90); lo != tc.lo || hi != tc.hi {
+			t.Errorf("n=%d: ranks %d..%d, want %d..%d", tc.n, lo, hi, tc.lo, tc.hi)
+		}
+	}
+}
+
 func TestQuantileInterpolates(t *testing.T) {
 	s := []time.Duration{msf(1), msf(2), msf(3), msf(4)}
 	if q := quantile(s, 0.5); q != msf(2.5) {

@@ -51,6 +51,7 @@ type options struct {
 	topologies         []string
 	out                string
 	profileDir         string
+	profileMode        string
 	gatewayEnv         []string
 	abRounds           int
 	abDuration         time.Duration
@@ -95,7 +96,8 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.abDuration, "ab-duration", time.Second, "measured time of each case in each interleaved round")
 	fs.StringVar(&abConc, "ab-concurrency", "1,16", "comma-separated concurrencies of the interleaved comparisons")
 	fs.StringVar(&gatewayEnv, "gateway-env", "", "comma-separated NAME=value pairs added to the gateway processes' environment (e.g. GOMAXPROCS=1,GOGC=200)")
-	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of every gateway process, taken during the c=16 unary case, into this directory")
+	fs.StringVar(&o.profileDir, "profile", "", "save a CPU profile of every gateway process, taken during the c=16 cases of -profile-mode, into this directory")
+	fs.StringVar(&o.profileMode, "profile-mode", modeUnary, "the mode whose c=16 cases -profile profiles: unary or stream")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -139,6 +141,9 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.modes, err = pick("-modes", modes, allModes); err != nil {
 		return o, err
+	}
+	if o.profileMode != modeUnary && o.profileMode != modeStream {
+		return o, fmt.Errorf("-profile-mode: %q is neither unary nor stream", o.profileMode)
 	}
 	if o.topologies, err = pick("-topologies", topos, allTopologies); err != nil {
 		return o, err

@@ -17,10 +17,10 @@ import (
 // maxFailureRate fails the run: numbers measured over errors mean nothing.
 const maxFailureRate = 0.001
 
-// profileConcurrency and profileMode pick the case profiled with -profile.
+// profileConcurrency picks the cases profiled with -profile (in the mode
+// -profile-mode names).
 const (
 	profileConcurrency = 16
-	profileMode        = modeUnary
 	profileSeconds     = 5
 )
 
@@ -92,7 +92,7 @@ func run(ctx context.Context, args []string) (err error) {
 	fmt.Fprintf(&report, "per case: %s warm-up, then %s measured, closed loop; CPU is utime+stime from /proc/<pid>/stat (%d ms resolution); stream latencies are to the last byte.\n",
 		o.warmup, o.duration, 1000/hz)
 	if lines := interleavedLines(b.interleaved); len(lines) > 0 {
-		fmt.Fprintf(&report, "\nRelative targets, measured in %d interleaved rounds of %s per case (each gateway case next to the direct baseline of its upstream in the same round, the order rotated every round; added p50 is the median over rounds of gateway p50 minus direct p50; a p50 difference is measurable when the middle half of the per-round differences lies on one side of zero):\n\n",
+		fmt.Fprintf(&report, "\nRelative targets, measured in %d interleaved rounds of %s per case (each gateway case next to the direct baseline of its upstream in the same round, the order rotated every round; added p50 is the median over rounds of gateway p50 minus direct p50; a p50 difference is measurable when the 90%% confidence interval of the median per-round difference (the sign test's, which assumes nothing about the noise) excludes zero):\n\n",
 			b.opts.abRounds, b.opts.abDuration)
 		for _, l := range lines {
 			fmt.Fprintf(&report, "- %s\n", l)
@@ -101,7 +101,7 @@ func run(ctx context.Context, args []string) (err error) {
 	}
 	report.WriteString("dialect: openai and anthropic are passthroughs (a direct row: the client straight to the fake upstream's own API), X-to-Y a client of X translated to an upstream of Y; added p50 is against the direct row of the upstream's dialect, mode and concurrency.\n")
 	if len(b.profiles) > 0 {
-		fmt.Fprintf(&report, "CPU profiles (%ds, taken during the gateways' %s c=%d cases, which they slow slightly):\n", b.profileSeconds(), profileMode, profileConcurrency)
+		fmt.Fprintf(&report, "CPU profiles (%ds, taken during the gateways' %s c=%d cases, which they slow slightly):\n", b.profileSeconds(), b.opts.profileMode, profileConcurrency)
 		for _, p := range b.profiles {
 			fmt.Fprintf(&report, "- %s\n", p)
 		}
@@ -213,7 +213,7 @@ func (b *bencher) runCase(ctx context.Context, topo, dialect, mode string, c int
 	}
 	var profiles sync.WaitGroup
 	var profileErrs []error
-	if gw != nil && b.opts.profileDir != "" && mode == profileMode && c == profileConcurrency {
+	if gw != nil && b.opts.profileDir != "" && mode == b.opts.profileMode && c == profileConcurrency {
 		profileErrs = b.startProfiles(ctx, &profiles, topo, dialect, gw)
 	}
 	res := bench.Run(ctx, client, target, bench.Load{Concurrency: c, Duration: b.opts.duration})
@@ -226,7 +226,7 @@ func (b *bencher) runCase(ctx context.Context, topo, dialect, mode string, c int
 		if e != nil {
 			fmt.Fprintln(os.Stderr, "bench: warning:", e)
 		} else {
-			b.profiles = append(b.profiles, profilePath(b.opts.profileDir, topo, dialect, gw.Procs[i].Name))
+			b.profiles = append(b.profiles, profilePath(b.opts.profileDir, topo, dialect, gw.Procs[i].Name, b.opts.profileMode))
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -296,7 +296,7 @@ func (b *bencher) startProfiles(ctx context.Context, wg *sync.WaitGroup, topo, d
 	errs := make([]error, len(gw.Procs))
 	for i, p := range gw.Procs {
 		addr := gw.AdminAddrs[p.Name]
-		path := profilePath(b.opts.profileDir, topo, dialect, p.Name)
+		path := profilePath(b.opts.profileDir, topo, dialect, p.Name, b.opts.profileMode)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -313,8 +313,8 @@ func (b *bencher) profileSeconds() int {
 }
 
 // profilePath names the profile of one gateway process in one dialect case.
-func profilePath(dir, topo, dialect, proc string) string {
-	return filepath.Join(dir, fmt.Sprintf("%s-%s-%s-%s-c%d.pprof", topo, dialect, proc, profileMode, profileConcurrency))
+func profilePath(dir, topo, dialect, proc, mode string) string {
+	return filepath.Join(dir, fmt.Sprintf("%s-%s-%s-%s-c%d.pprof", topo, dialect, proc, mode, profileConcurrency))
 }
 
 // fillAdded sets every gateway row's added p50 against the direct row of
