@@ -62,12 +62,13 @@ type options struct {
 // gateways' added latency is measured against it).
 const (
 	topoDirect   = "direct"
+	topoFloor    = "floor"
 	topoAllInOne = "allinone"
 	topoMesh     = "mesh"
 )
 
 var (
-	allTopologies = []string{topoDirect, topoAllInOne, topoMesh}
+	allTopologies = []string{topoDirect, topoFloor, topoAllInOne, topoMesh}
 	allModes      = []string{modeUnary, modeStream}
 )
 
@@ -89,7 +90,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&dialectConc, "dialect-concurrency", "1,16",
 		"comma-separated concurrencies of every dialect case but openai (and of the direct Anthropic baseline); \"all\" means -concurrency's")
 	fs.StringVar(&modes, "modes", "unary,stream", "comma-separated: unary, stream")
-	fs.StringVar(&topos, "topologies", "direct,allinone,mesh", "comma-separated: direct, allinone, mesh")
+	fs.StringVar(&topos, "topologies", "direct,floor,allinone,mesh", "comma-separated: direct, floor (the yardstick: a bare Go reverse proxy), allinone, mesh")
 	fs.StringVar(&o.out, "out", "", "also write the markdown report to this file")
 	var gatewayEnv, abConc string
 	fs.IntVar(&o.abRounds, "ab-rounds", 8, "rounds of the interleaved comparisons (anthropic passthrough vs openai path, usage tracking on vs off); 0 skips them")

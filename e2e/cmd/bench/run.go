@@ -144,6 +144,9 @@ func (b *bencher) runTopology(ctx context.Context, topo string) (err error) {
 		}
 		return nil
 	}
+	if topo == topoFloor {
+		return b.runFloor(ctx)
+	}
 	t := harness.AllInOne
 	if topo == topoMesh {
 		t = harness.SplitMesh
