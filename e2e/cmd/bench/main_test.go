@@ -16,9 +16,28 @@ func TestParseFlagsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if o.duration != 5*time.Second || o.warmup != time.Second || !slices.Equal(o.concurrency, []int{1, 16, 64}) ||
-		!slices.Equal(o.modes, []string{"unary", "stream"}) || !slices.Equal(o.topologies, []string{"direct", "allinone", "mesh"}) ||
-		!slices.Equal(o.dialects, allDialects) || !slices.Equal(o.dialectConcurrency, []int{1, 16}) {
+		!slices.Equal(o.modes, []string{"unary", "stream"}) || !slices.Equal(o.topologies, []string{"direct", "floor", "allinone", "mesh"}) ||
+		!slices.Equal(o.dialects, allDialects) || !slices.Equal(o.dialectConcurrency, []int{1, 16}) ||
+		o.abRounds != 8 || o.abDuration != time.Second || !slices.Equal(o.abConcurrency, []int{1, 16}) || o.profileMode != "unary" {
 		t.Errorf("defaults = %+v", o)
+	}
+}
+
+func TestParseFlagsRejectsBadComparisonAndEnvFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-bin", "/x", "-ab-rounds", "-1"},
+		{"-bin", "/x", "-ab-duration", "0s"},
+		{"-bin", "/x", "-ab-concurrency", "0"},
+		{"-bin", "/x", "-gateway-env", "GOGC"},
+		{"-bin", "/x", "-profile-mode", "both"},
+	} {
+		if _, err := parseFlags(args); err == nil {
+			t.Errorf("%q accepted", args)
+		}
+	}
+	o, err := parseFlags([]string{"-bin", "/x", "-gateway-env", "GOGC=200, GOMAXPROCS=1", "-ab-rounds", "0"})
+	if err != nil || !slices.Equal(o.gatewayEnv, []string{"GOGC=200", "GOMAXPROCS=1"}) || o.abRounds != 0 {
+		t.Errorf("gateway env %v, rounds %d, err %v", o.gatewayEnv, o.abRounds, err)
 	}
 }
 
