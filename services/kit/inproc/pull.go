@@ -3,7 +3,6 @@ package inproc
 import (
 	"context"
 	"io"
-	"iter"
 	"sync"
 
 	"google.golang.org/grpc"
@@ -18,7 +17,8 @@ import (
 // and no scheduler wake-up. That is most of the gateway's traffic (every
 // chat completion), so it is worth the second implementation. Handlers must
 // send from their own goroutine, which every Tollgate handler (and grpc-go's
-// rule against concurrent SendMsg) already ensures.
+// rule against concurrent SendMsg) already ensures. The coroutines are
+// pooled (see coroutine.go).
 type pullStream struct {
 	ctx    context.Context
 	conn   *Conn
@@ -28,8 +28,8 @@ type pullStream struct {
 
 	mu          sync.Mutex // serialises next and stop (the caller and context cancellation)
 	started     bool
-	next        func() (any, bool)
-	stop        func()
+	co          *coroutine // nil once the call is over and co is back in the pool
+	abandoned   bool       // the client went away: sends fail, the handler runs to its end
 	stopWatch   func() bool
 	cancel      context.CancelFunc
 	pending     any
@@ -50,7 +50,8 @@ func (p *pullStream) start() {
 	sctx, cancel := context.WithCancel(serverContext(p.ctx))
 	p.cancel = cancel
 	ss := &pullServerStream{ctx: sctx, p: p}
-	p.next, p.stop = iter.Pull(func(yield func(any) bool) {
+	p.co = getCoroutine()
+	p.co.call = func(yield func(any) bool) {
 		ss.yield = yield
 		if p.conn.streamInt != nil {
 			info := &grpc.StreamServerInfo{FullMethod: p.method, IsServerStream: true}
@@ -58,16 +59,23 @@ func (p *pullStream) start() {
 		} else {
 			p.err = p.sd.Handler(p.conn.impl, ss)
 		}
-	})
+		ss.yield = nil // the coroutine moves on to other calls
+	}
 	// A client that goes away without reading to the end must not leave the
-	// handler suspended forever.
+	// handler suspended forever: its sends fail from then on and it is run
+	// to its end here.
 	p.stopWatch = context.AfterFunc(p.ctx, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if !p.done {
-			p.stop()
-			p.finish()
+		if p.done {
+			return
 		}
+		p.abandoned = true
+		p.cancel()
+		for p.co != nil {
+			p.resume()
+		}
+		p.finish()
 	})
 }
 
@@ -79,12 +87,27 @@ func (p *pullStream) advance() {
 	if p.hasPending || p.done {
 		return
 	}
-	v, ok := p.next()
-	if !ok {
-		p.finish()
+	if v, ok := p.resume(); ok {
+		p.pending, p.hasPending = v, true
 		return
 	}
-	p.pending, p.hasPending = v, true
+	p.finish()
+}
+
+// resume runs the handler until it sends (a message, true) or returns
+// (false; the coroutine goes back to the pool). Callers hold mu.
+func (p *pullStream) resume() (any, bool) {
+	v, ok := p.co.next()
+	if ok {
+		if _, end := v.(callEnded); !end {
+			return v, true
+		}
+		putCoroutine(p.co)
+	}
+	// !ok: the coroutine died (a handler panic with no interceptor to
+	// recover it); it is not reused.
+	p.co = nil
+	return nil, false
 }
 
 func (p *pullStream) finish() {
@@ -170,8 +193,11 @@ func (s *pullServerStream) SendMsg(m any) error {
 	if err := s.ctx.Err(); err != nil {
 		return status.FromContextError(err).Err()
 	}
+	if s.yield == nil {
+		return status.Error(codes.Internal, "inproc: send after the handler returned")
+	}
 	s.p.headerReady = true
-	if !s.yield(m) {
+	if !s.yield(m) || s.p.abandoned {
 		return status.Error(codes.Canceled, "inproc: the client stopped reading")
 	}
 	return nil
