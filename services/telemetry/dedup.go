@@ -13,8 +13,8 @@ const DefaultDedupWindow = 1 << 20
 // idKey stands for a request id: two independent 64-bit hashes, so a million
 // remembered ids cost 16 bytes each instead of a string each, and the chance
 // that two different ids collide (and one event is wrongly taken for a
-// repeat) is around 2^-88 over the whole window. The seeds are per process;
-// the index is rebuilt from the spool on start.
+// repeat) is around 2^-87 over the whole window (127 bits: see key). The
+// seeds are per process; the index is rebuilt from the spool on start.
 type idKey [2]uint64
 
 // pendingWrite is one batch's spool append in flight. A stream that sees an
@@ -22,10 +22,19 @@ type idKey [2]uint64
 // it fails, neither stream may say the event is stored.
 type pendingWrite struct {
 	done chan struct{}
-	err  error // set before done closes
+	err  error       // set before done closes
+	n    writeNumber // set by claim
 }
 
 func newPendingWrite() *pendingWrite { return &pendingWrite{done: make(chan struct{})} }
+
+// writeNumber names a claim's write in the index, so that the index's big
+// map holds no pointers: the garbage collector then never scans it, which
+// for a million remembered ids would cost milliseconds per collection.
+type writeNumber uint64
+
+// rebuilt is the write number of ids read back from the spool on start.
+const rebuilt writeNumber = 0
 
 // dedupIndex remembers the request ids of the most recent durable events,
 // plus the ids being written right now.
@@ -34,8 +43,12 @@ type dedupIndex struct {
 	capacity int
 
 	mu sync.Mutex
-	// entries maps an id to nil once it is durable, or to the write storing it.
-	entries map[idKey]*pendingWrite
+	// entries maps an id to the write that stored it (or is storing it);
+	// the id is durable unless that write is in inflight. A failed write's
+	// ids are removed.
+	entries   idTable
+	inflight  map[writeNumber]*pendingWrite
+	lastWrite writeNumber
 	// ring holds durable ids in the order they became durable; the oldest is
 	// forgotten when the window is full.
 	ring []idKey
@@ -49,16 +62,18 @@ func newDedupIndex(capacity int) *dedupIndex {
 	return &dedupIndex{
 		seeds:    [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
 		capacity: capacity,
-		entries:  make(map[idKey]*pendingWrite),
+		inflight: make(map[writeNumber]*pendingWrite),
 	}
 }
 
+// key hashes an id. The low bit of the second hash is always set, so no key
+// is the zero idKey (an empty slot of idTable); that leaves 127 bits.
 func (x *dedupIndex) key(id string) idKey {
-	return idKey{maphash.String(x.seeds[0], id), maphash.String(x.seeds[1], id)}
+	return idKey{maphash.String(x.seeds[0], id), maphash.String(x.seeds[1], id) | 1}
 }
 
 func (x *dedupIndex) keyBytes(id []byte) idKey {
-	return idKey{maphash.Bytes(x.seeds[0], id), maphash.Bytes(x.seeds[1], id)}
+	return idKey{maphash.Bytes(x.seeds[0], id), maphash.Bytes(x.seeds[1], id) | 1}
 }
 
 // claim is what one batch holds.
@@ -76,6 +91,9 @@ func (x *dedupIndex) claim(events []*telemetryv1.UsageEvent, w *pendingWrite) cl
 	c := claim{fresh: make([]*telemetryv1.UsageEvent, 0, len(events)), keys: make([]idKey, 0, len(events))}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.lastWrite++
+	w.n = x.lastWrite
+	x.inflight[w.n] = w
 	for _, e := range events {
 		id := e.GetDatabricksRequestId()
 		if id == "" {
@@ -83,17 +101,15 @@ func (x *dedupIndex) claim(events []*telemetryv1.UsageEvent, w *pendingWrite) cl
 			continue
 		}
 		k := x.key(id)
-		owner, seen := x.entries[k]
-		switch {
-		case !seen:
-			x.entries[k] = w
+		owner, seen := x.entries.putIfAbsent(k, w.n)
+		if !seen {
 			c.fresh = append(c.fresh, e)
 			c.keys = append(c.keys, k)
-		case owner == nil || owner == w:
-			c.duplicates++
-		default:
-			c.duplicates++
-			c.addWait(owner)
+			continue
+		}
+		c.duplicates++
+		if other, storing := x.inflight[owner]; storing && other != w {
+			c.addWait(other)
 		}
 	}
 	return c
@@ -112,12 +128,12 @@ func (c *claim) addWait(w *pendingWrite) {
 // durable; on failure they are forgotten so a retry stores them.
 func (x *dedupIndex) settle(w *pendingWrite, keys []idKey, err error) {
 	x.mu.Lock()
+	delete(x.inflight, w.n) // so entries holding w.n now read as durable
 	for _, k := range keys {
 		if err != nil {
-			delete(x.entries, k)
+			x.entries.delete(k)
 			continue
 		}
-		x.entries[k] = nil
 		x.remember(k)
 	}
 	x.mu.Unlock()
@@ -129,10 +145,9 @@ func (x *dedupIndex) settle(w *pendingWrite, keys []idKey, err error) {
 func (x *dedupIndex) addDurable(k idKey) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if _, seen := x.entries[k]; seen {
+	if _, seen := x.entries.putIfAbsent(k, rebuilt); seen {
 		return
 	}
-	x.entries[k] = nil
 	x.remember(k)
 }
 
@@ -144,8 +159,10 @@ func (x *dedupIndex) remember(k idKey) {
 		return
 	}
 	old := x.ring[x.next]
-	if owner, seen := x.entries[old]; seen && owner == nil {
-		delete(x.entries, old)
+	if i, seen := x.entries.find(old); seen {
+		if _, storing := x.inflight[x.entries.slots[i].write]; !storing {
+			x.entries.deleteAt(i)
+		}
 	}
 	x.ring[x.next] = k
 	x.next = (x.next + 1) % x.capacity
@@ -155,5 +172,5 @@ func (x *dedupIndex) remember(k idKey) {
 func (x *dedupIndex) len() int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return len(x.entries)
+	return x.entries.len()
 }

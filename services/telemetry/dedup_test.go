@@ -76,6 +76,24 @@ func TestWindowForgetsOldestIDs(t *testing.T) {
 	x.settle(w, c.keys, nil)
 }
 
+// A batch larger than the window keeps only its newest ids, as smaller
+// batches do.
+func TestWindowForgetsWithinOneBatch(t *testing.T) {
+	x := newDedupIndex(3)
+	w := newPendingWrite()
+	c := x.claim([]*telemetryv1.UsageEvent{ev("0"), ev("1"), ev("2"), ev("3"), ev("4")}, w)
+	x.settle(w, c.keys, nil)
+	if n := x.len(); n != 3 {
+		t.Fatalf("index holds %d ids, want the window of 3", n)
+	}
+	w = newPendingWrite()
+	c = x.claim([]*telemetryv1.UsageEvent{ev("0"), ev("1"), ev("2"), ev("3"), ev("4")}, w)
+	if len(c.fresh) != 2 || c.fresh[0].GetDatabricksRequestId() != "0" || c.duplicates != 3 {
+		t.Fatalf("fresh %v, duplicates %d; want 0 and 1 forgotten, the 3 newest remembered", c.fresh, c.duplicates)
+	}
+	x.settle(w, c.keys, nil)
+}
+
 func TestAddDurableSkipsKnownIDs(t *testing.T) {
 	x := newDedupIndex(2)
 	k := x.key("a")
@@ -84,10 +102,10 @@ func TestAddDurableSkipsKnownIDs(t *testing.T) {
 	x.addDurable(x.key("b"))
 	// Had "a" taken two ring slots, adding "c" would evict it while it is still the newest copy.
 	x.addDurable(x.key("c"))
-	if _, ok := x.entries[x.key("b")]; !ok {
+	if _, ok := x.entries.get(x.key("b")); !ok {
 		t.Fatal("b forgotten although it is among the 2 newest")
 	}
-	if _, ok := x.entries[x.key("c")]; !ok {
+	if _, ok := x.entries.get(x.key("c")); !ok {
 		t.Fatal("c not remembered")
 	}
 }

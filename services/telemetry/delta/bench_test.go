@@ -50,3 +50,29 @@ func BenchmarkAppendPayload10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(appends*benchBatch)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkEncodeUsage10k is the Parquet encoding of a 10k-row file alone
+// (one partition, no storage): the export's CPU per row that is not I/O.
+func BenchmarkEncodeUsage10k(b *testing.B) {
+	rows := usageRows(0, benchBatch)
+	day := UsageTableSpec("usage").PartitionDay
+	last := &rows[len(rows)-1]
+	oneDay := rows[:0:0]
+	for i := range rows {
+		if day(&rows[i]) == day(last) {
+			oneDay = append(oneDay, rows[i])
+		}
+	}
+	enc := newFileEncoder[UsageRow](nil)
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		data, _, err := enc.encode(oneDay)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(data)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(oneDay)), "ns/row")
+	b.ReportMetric(float64(size)/float64(len(oneDay)), "file-bytes/row")
+}

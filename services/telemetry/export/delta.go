@@ -12,6 +12,9 @@
 // The export reads the spool, not ClickHouse: the spool is the one durable
 // source both the hot store and the lake are filled from, so the lake keeps
 // filling when ClickHouse is down or not configured (the embedded default).
+// Appends it is caught up with it takes as they become durable, through the
+// spool's tap, instead of reading back and decoding them (see memTail); the
+// positions, and so the txn versions, are the spool's either way.
 package export
 
 import (
@@ -25,7 +28,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	telemetryv1 "github.com/tollgate/tollgate/gen/go/tollgate/telemetry/v1"
 	"github.com/tollgate/tollgate/services/telemetry/delta"
 	"github.com/tollgate/tollgate/services/telemetry/spool"
 )
@@ -38,7 +40,7 @@ const UsageTable = "endpoint_usage"
 
 // Options tune batching.
 type Options struct {
-	MaxRows       int           // events per Append (default 10000)
+	MaxRows       int           // events per Append (default 10000; one ingest batch more at most)
 	FlushInterval time.Duration // longest wait before a partial batch is written (default 5s: fewer, larger files)
 	Retry         time.Duration // first retry delay after a failed Append (default 200ms, doubling to 10s)
 }
@@ -51,6 +53,7 @@ type DeltaExporter struct {
 	opts     Options
 	usage    *delta.Writer[delta.UsageRow]
 	payloads map[string]*delta.Writer[delta.PayloadRow]
+	tail     *memTail
 	reg      prometheus.Registerer
 	m        *metrics
 	done     chan struct{}
@@ -68,7 +71,8 @@ func NewDeltaExporter(ctx context.Context, sp *spool.Spool, root string, log *sl
 		opts.Retry = 200 * time.Millisecond
 	}
 	e := &DeltaExporter{sp: sp, root: root, log: log, opts: opts, reg: reg,
-		payloads: map[string]*delta.Writer[delta.PayloadRow]{}, m: newMetrics(reg), done: make(chan struct{})}
+		payloads: map[string]*delta.Writer[delta.PayloadRow]{}, m: newMetrics(reg), done: make(chan struct{}),
+		tail: newMemTail(2 * opts.MaxRows)}
 	store, err := delta.NewLocalStorage(filepath.Join(root, UsageTable))
 	if err != nil {
 		return nil, err
@@ -86,6 +90,7 @@ func (e *DeltaExporter) Done() <-chan struct{} { return e.done }
 // spool keeps the events), so Run returns only when ctx ends.
 func (e *DeltaExporter) Run(ctx context.Context) error {
 	defer close(e.done)
+	defer e.sp.Tap(e.tail.add)()
 	for {
 		err := e.runOnce(ctx)
 		if ctx.Err() != nil {
@@ -115,24 +120,23 @@ func (e *DeltaExporter) runOnce(ctx context.Context) error {
 		return err
 	}
 	defer r.Close()
-	var batch []*telemetryv1.UsageEvent
+	var batch usageBatch
 	var first time.Time
 	for {
 		// Wait on the channel taken before reading, so an append between the
 		// read and the wait is not missed.
 		changed := e.sp.Changed()
-		ev, err := r.Next()
+		n, err := e.next(r, &batch)
 		switch {
 		case err == nil:
-			if len(batch) == 0 {
+			if batch.len() == n {
 				first = time.Now()
 			}
-			batch = append(batch, ev)
-			if len(batch) < e.opts.MaxRows {
+			if batch.len() < e.opts.MaxRows {
 				continue
 			}
 		case errors.Is(err, io.EOF):
-			if len(batch) == 0 {
+			if batch.len() == 0 {
 				e.m.behind.Set(0)
 				select {
 				case <-ctx.Done():
@@ -153,24 +157,40 @@ func (e *DeltaExporter) runOnce(ctx context.Context) error {
 		default:
 			return err
 		}
-		if err := e.append(ctx, batch, Pack(r.Position())); err != nil {
+		if err := e.append(ctx, &batch, Pack(r.Position())); err != nil {
 			return err
 		}
-		batch = batch[:0]
+		batch.reset()
 	}
 }
 
-// append commits one batch to the payload tables it touches, then usage.
-func (e *DeltaExporter) append(ctx context.Context, events []*telemetryv1.UsageEvent, version int64) error {
-	events = uniqueByRequestID(events)
-	byTable := map[string][]delta.PayloadRow{}
-	for _, ev := range events {
-		if row, ok := delta.PayloadRowOf(ev); ok {
-			name := delta.PayloadTableName(ev.GetPayload().GetTableNamePrefix())
-			byTable[name] = append(byTable[name], row)
-		}
+// next adds the events at r's position to the batch and returns how many:
+// the whole append the tail holds from there, or else one record read from
+// the log.
+func (e *DeltaExporter) next(r *spool.Reader, b *usageBatch) (int, error) {
+	if c, ok := e.tail.take(r.Position(), e.sp.Committed()); ok {
+		b.addChunk(c)
+		r.Seek(c.to)
+		e.tail.recycle(c)
+		e.m.fromIngest.Add(float64(len(c.rows)))
+		return len(c.rows), nil
 	}
-	for name, rows := range byTable {
+	at := r.Position()
+	rec, err := r.NextRaw()
+	if err != nil {
+		return 0, err
+	}
+	if err := b.add(rec); err != nil {
+		return 0, fmt.Errorf("%w at %s: %v", spool.ErrCorrupt, at, err)
+	}
+	e.m.fromSpool.Inc()
+	return 1, nil
+}
+
+// append commits one batch to the payload tables it touches, then usage.
+func (e *DeltaExporter) append(ctx context.Context, batch *usageBatch, version int64) error {
+	batch.dropRepeats()
+	for name, rows := range batch.payloadTables() {
 		w, err := e.payloadWriter(ctx, name)
 		if err != nil {
 			return err
@@ -179,7 +199,7 @@ func (e *DeltaExporter) append(ctx context.Context, events []*telemetryv1.UsageE
 			return fmt.Errorf("export: append to %s: %w", name, err)
 		}
 	}
-	res, err := e.usage.Append(ctx, delta.AppendUsageRows(nil, events), AppID, version)
+	res, err := e.usage.Append(ctx, batch.rows, AppID, version)
 	if err != nil {
 		return fmt.Errorf("export: append to %s: %w", UsageTable, err)
 	}
@@ -187,7 +207,7 @@ func (e *DeltaExporter) append(ctx context.Context, events []*telemetryv1.UsageE
 		e.log.Warn("delta checkpoint failed (the table stays readable from its log)", "err", res.CheckpointErr)
 	}
 	if !res.Skipped {
-		e.m.rows.Add(float64(len(events)))
+		e.m.rows.Add(float64(batch.len()))
 	}
 	e.m.lastExport.SetToCurrentTime()
 	e.m.behind.Set(1)
@@ -208,23 +228,6 @@ func (e *DeltaExporter) payloadWriter(ctx context.Context, name string) (*delta.
 	}
 	e.payloads[name] = w
 	return w, nil
-}
-
-// uniqueByRequestID drops repeats of a request id within a batch, as the
-// ClickHouse loader does, so both stores agree even if the spool ever holds
-// an event twice (telemetry's ingest dedups within a bounded window only).
-func uniqueByRequestID(events []*telemetryv1.UsageEvent) []*telemetryv1.UsageEvent {
-	seen := make(map[string]struct{}, len(events))
-	out := events[:0:0]
-	for _, ev := range events {
-		id := ev.GetDatabricksRequestId()
-		if _, dup := seen[id]; dup {
-			continue
-		}
-		seen[id] = struct{}{}
-		out = append(out, ev)
-	}
-	return out
 }
 
 // Pack turns a spool position into a txn version (ordered like positions).

@@ -8,11 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"google.golang.org/protobuf/proto"
 
 	telemetryv1 "github.com/tollgate/tollgate/gen/go/tollgate/telemetry/v1"
 	"github.com/tollgate/tollgate/services/kit/config"
@@ -171,11 +175,45 @@ func query(t *testing.T, readerDir, table, sql string) map[string]int64 {
 }
 
 func TestRepeatsWithinABatchAreDropped(t *testing.T) {
-	evs := events(0, 3, false)
-	evs = append(evs, evs[1], evs[0])
-	got := uniqueByRequestID(evs)
-	if len(got) != 3 || got[0] != evs[0] || got[2] != evs[2] {
-		t.Fatalf("got %d events", len(got))
+	evs := events(0, 4, true) // req-000000 and req-000003 carry payloads
+	evs = append(evs, evs[1], evs[0], evs[3])
+	var b usageBatch
+	for _, ev := range evs {
+		rec, err := proto.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.add(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.len() != 7 || len(b.payloads) != 4 {
+		t.Fatalf("batch of %d rows and %d payloads before dropping repeats", b.len(), len(b.payloads))
+	}
+	b.dropRepeats()
+	var ids []string
+	for _, r := range b.rows {
+		ids = append(ids, r.DatabricksRequestID)
+	}
+	if want := []string{"req-000000", "req-000001", "req-000002", "req-000003"}; !slices.Equal(ids, want) {
+		t.Fatalf("rows %v, want %v", ids, want)
+	}
+	tables := b.payloadTables()
+	var payloadIDs []string
+	for _, r := range tables["chat_payload"] {
+		payloadIDs = append(payloadIDs, r.DatabricksRequestID)
+	}
+	if len(tables) != 1 || !slices.Equal(payloadIDs, []string{"req-000000", "req-000003"}) {
+		t.Fatalf("payload rows %v", tables)
+	}
+	for _, p := range b.payloads {
+		if b.rows[p.usageRow].DatabricksRequestID != p.row.DatabricksRequestID {
+			t.Fatalf("payload of %s points at usage row %d (%s)", p.row.DatabricksRequestID, p.usageRow, b.rows[p.usageRow].DatabricksRequestID)
+		}
+	}
+	b.reset()
+	if b.len() != 0 || len(b.payloads) != 0 {
+		t.Fatal("reset left rows behind")
 	}
 }
 
@@ -240,4 +278,124 @@ endpoints:
 	if got["n"] != 4 || got["ids"] != 3 || got["deleted"] != 1 {
 		t.Fatalf("chdb sees %v, want 4 rows of 3 versions with 1 deletion", got)
 	}
+}
+
+// The tables hold exactly the rows proto.Unmarshal and the row conversions
+// give for each event, every column compared, whichever way the export took
+// the events: read back from the spool (stored before it started) or handed
+// over by the spool's tap as they were stored (after). A sender changing its
+// events once they are stored changes nothing.
+func TestExportedRowsMatchTheEvents(t *testing.T) {
+	dir := t.TempDir()
+	sp, err := spool.Open(filepath.Join(dir, "spool"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	evs := events(0, 60, true)
+	for i, ev := range evs {
+		ev.ClientRequestId = fmt.Sprintf("client-%d", i)
+		ev.UsageContext = map[string]string{"project": fmt.Sprint("p", i%4), "ünïcode": "✓"}
+		ev.Groups = append(ev.Groups, fmt.Sprint("team-", i%3))
+		ev.StatusCode, ev.FallbackAttempts, ev.RateLimited = int32(200+i%3*100), int32(i%3), i%4 == 0
+		ev.Model, ev.Provider, ev.UserAgent, ev.ClientKind, ev.ApiType = "m", "p", "ua/1", "sdk", "openai_chat"
+		ev.LatencyMs, ev.TimeToFirstByteMs, ev.ReasoningTokens, ev.TokensEstimated = int64(i), int64(i/2), int64(i%7), i%5 == 0
+		if ev.Payload != nil {
+			ev.Payload.LoggingErrorCodes = []string{"MAX_REQUEST_SIZE_EXCEEDED"}
+		}
+	}
+	want := make([]*telemetryv1.UsageEvent, len(evs))
+	for i, ev := range evs {
+		want[i] = proto.Clone(ev).(*telemetryv1.UsageEvent)
+	}
+	repeat := proto.Clone(evs[5]).(*telemetryv1.UsageEvent)
+	repeat.InputTokenCount = 999 // a stored repeat in the same batch (of 7): the first one is the row
+	if err := sp.Append(append(evs[:6:6], repeat)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.Append(evs[6:30]); err != nil {
+		t.Fatal(err)
+	}
+	e, stop := startExporter(t, sp, filepath.Join(dir, "delta"))
+	waitExported(t, e, sp)
+	for from := 30; from < len(evs); from += 10 {
+		if err := sp.Append(evs[from : from+10]); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs[from : from+10] { // the sender reuses what it sent
+			ev.Groups[0], ev.UsageContext["project"], ev.EndpointName = "changed", "changed", "changed"
+			if ev.Payload != nil {
+				ev.Payload.Request[0], ev.Payload.LoggingErrorCodes[0] = 'X', "changed"
+			}
+		}
+		waitExported(t, e, sp)
+	}
+	stop()
+	<-e.Done()
+	if spooled, handed := testutil.ToFloat64(e.m.fromSpool), testutil.ToFloat64(e.m.fromIngest); spooled != 31 || handed != 30 {
+		t.Errorf("the export read %v events back from the spool and took %v from the ingest; want 31 and 30", spooled, handed)
+	}
+	evs = want
+
+	ctx := context.Background()
+	usage, err := delta.ReadAll[delta.UsageRow](ctx, e.usage.Table())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotUsage := map[string]delta.UsageRow{}
+	for _, r := range usage {
+		if _, dup := gotUsage[r.DatabricksRequestID]; dup {
+			t.Fatalf("%s exported twice", r.DatabricksRequestID)
+		}
+		gotUsage[r.DatabricksRequestID] = r
+	}
+	payloadWriter, err := e.payloadWriter(ctx, "chat_payload")
+	if err != nil {
+		t.Fatal(err)
+	}
+	payloads, err := delta.ReadAll[delta.PayloadRow](ctx, payloadWriter.Table())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotPayload := map[string]delta.PayloadRow{}
+	for _, r := range payloads {
+		gotPayload[r.DatabricksRequestID] = r
+	}
+	if len(gotUsage) != len(evs) {
+		t.Errorf("%d usage rows, want %d", len(gotUsage), len(evs))
+	}
+	wantPayloads := 0
+	for _, ev := range evs {
+		if got, want := gotUsage[ev.GetDatabricksRequestId()], delta.UsageRowOf(ev); !sameUsageRow(got, want) {
+			t.Errorf("usage row %+v\nwant %+v", got, want)
+		}
+		if want, ok := delta.PayloadRowOf(ev); ok {
+			wantPayloads++
+			if got := gotPayload[ev.GetDatabricksRequestId()]; !samePayloadRow(got, want) {
+				t.Errorf("payload row %+v\nwant %+v", got, want)
+			}
+		}
+	}
+	if len(payloads) != wantPayloads {
+		t.Errorf("%d payload rows, want %d", len(payloads), wantPayloads)
+	}
+}
+
+// sameUsageRow and samePayloadRow compare rows read back with the rows
+// written; Parquet reads an empty list or map back as empty, not nil.
+func sameUsageRow(a, b delta.UsageRow) bool {
+	if len(a.Groups) == 0 && len(b.Groups) == 0 {
+		a.Groups, b.Groups = nil, nil
+	}
+	if len(a.UsageContext) == 0 && len(b.UsageContext) == 0 {
+		a.UsageContext, b.UsageContext = nil, nil
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func samePayloadRow(a, b delta.PayloadRow) bool {
+	if len(a.LoggingErrorCodes) == 0 && len(b.LoggingErrorCodes) == 0 {
+		a.LoggingErrorCodes, b.LoggingErrorCodes = nil, nil
+	}
+	return reflect.DeepEqual(a, b)
 }

@@ -9,7 +9,6 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
 	telemetryv1 "github.com/tollgate/tollgate/gen/go/tollgate/telemetry/v1"
 )
@@ -98,13 +97,13 @@ func (s *Sink) collect(ctx context.Context, batch []*telemetryv1.UsageEvent) []*
 func (s *Sink) fill(batch []*telemetryv1.UsageEvent) []*telemetryv1.UsageEvent {
 	size := 0
 	for _, e := range batch {
-		size += proto.Size(e)
+		size += eventSize(e)
 	}
 	for len(batch) < s.opts.MaxBatch && size < s.opts.MaxBatchBytes {
 		select {
 		case e := <-s.queue:
 			batch = append(batch, e)
-			size += proto.Size(e)
+			size += eventSize(e)
 		default:
 			return batch
 		}

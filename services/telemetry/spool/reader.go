@@ -76,6 +76,20 @@ func (r *Reader) Next() (*telemetryv1.UsageEvent, error) {
 	return e, nil
 }
 
+// Seek moves the reader to p, which must be a record boundary no later than
+// the durable end of the log: the To of an Appended the reader's position
+// was the From of, to skip events a tap already handed over.
+func (r *Reader) Seek(p Position) {
+	if p.Segment != r.pos.Segment {
+		r.closeFile()
+	}
+	if p.Offset < segmentHeaderSize {
+		p.Offset = segmentHeaderSize
+	}
+	r.pos = p
+	r.sectionEnd = -1 // the buffered bytes are not at p: refill from there
+}
+
 // NextRaw returns the next record's payload (an encoded UsageEvent), valid
 // until the next call.
 func (r *Reader) NextRaw() ([]byte, error) {

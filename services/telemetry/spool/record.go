@@ -44,10 +44,13 @@ func appendRecords(buf []byte, events []*telemetryv1.UsageEvent) ([]byte, error)
 	for _, e := range events {
 		start := len(buf)
 		buf = append(buf, make([]byte, recordHeaderSize)...)
-		var err error
-		buf, err = proto.MarshalOptions{}.MarshalAppend(buf, e)
-		if err != nil {
-			return buf[:start], fmt.Errorf("%w: encode %q: %w", ErrInvalidEvent, e.GetDatabricksRequestId(), err)
+		var ok bool
+		if buf, ok = appendEvent(buf, e); !ok {
+			var err error
+			buf, err = proto.MarshalOptions{}.MarshalAppend(buf, e)
+			if err != nil {
+				return buf[:start], fmt.Errorf("%w: encode %q: %w", ErrInvalidEvent, e.GetDatabricksRequestId(), err)
+			}
 		}
 		n := len(buf) - start - recordHeaderSize
 		if n > MaxRecordBytes {

@@ -71,11 +71,15 @@ type Spool struct {
 
 	notifyMu sync.Mutex
 	notify   chan struct{}
+
+	taps    taps
+	offsets []int64 // the writer's scratch: where each request of a group starts
 }
 
 type appendRequest struct {
-	data []byte
-	done chan error
+	events []*telemetryv1.UsageEvent // for the taps
+	data   []byte
+	done   chan error
 }
 
 // Open opens (creating if needed) the spool in dir. A torn record at the end
@@ -155,7 +159,7 @@ func (s *Spool) Append(events []*telemetryv1.UsageEvent) error {
 	if err != nil {
 		return err
 	}
-	req := &appendRequest{data: data, done: make(chan error, 1)}
+	req := &appendRequest{events: events, data: data, done: make(chan error, 1)}
 	select {
 	case s.requests <- req:
 	case <-s.closing:
@@ -199,7 +203,7 @@ func (s *Spool) writeLoop() {
 		for _, req := range group {
 			req.done <- err
 		}
-		clear(group)
+		clear(group) // drops the events too
 	}
 }
 
@@ -217,7 +221,9 @@ func (s *Spool) commit(group []*appendRequest) error {
 	}
 	off := s.size
 	var err error
+	s.offsets = s.offsets[:0]
 	for _, req := range group {
+		s.offsets = append(s.offsets, off)
 		if _, err = s.file.WriteAt(req.data, off); err != nil {
 			break
 		}
@@ -237,6 +243,9 @@ func (s *Spool) commit(group []*appendRequest) error {
 	}
 	s.totalBytes.Add(off - s.size)
 	s.size = off
+	// The taps hear before readers can see the records: a reader that finds
+	// nothing new waits for wake, and by then the taps have the append.
+	s.tell(s.segment, group, s.offsets)
 	s.committed.Store(&Position{Segment: s.segment, Offset: off})
 	s.wake()
 	return nil
