@@ -79,7 +79,7 @@ func TestAnthropicUnaryPassthroughBothAuthForms(t *testing.T) {
 		header map[string]string
 	}{
 		{"/anthropic/v1/messages", claudeHeaders(aliceToken)},
-		{"/v1/messages", map[string]string{"Authorization": "Bearer " + aliceToken, "anthropic-version": "2023-06-01", "anthropic-beta": "context-management-2025-06-27,interleaved-thinking-2025-05-14"}},
+		{"/v1/messages", map[string]string{"Authorization": "Bearer " + aliceToken, "anthropic-version": "2023-07-01", "anthropic-beta": "context-management-2025-06-27,interleaved-thinking-2025-05-14"}},
 	} {
 		resp, body := request(t, http.MethodPost, f.url+tc.path, tc.header, messagesBody("claude", ""))
 		if resp.StatusCode != 200 || body != anthropicUnaryRaw {
@@ -89,7 +89,10 @@ func TestAnthropicUnaryPassthroughBothAuthForms(t *testing.T) {
 		if src.GetDialect() != inferencev1.Dialect_DIALECT_ANTHROPIC_MESSAGES || string(src.GetOriginalBody()) != messagesBody("claude", "") {
 			t.Fatalf("%s: source %v", tc.path, src)
 		}
-		if src.GetHeaders()["anthropic-version"] != "2023-06-01" || !strings.Contains(src.GetHeaders()["anthropic-beta"], "interleaved-thinking") {
+		// The default version (Claude Code's) is the provider's own: only another one is carried.
+		if wantVersion := tc.header["anthropic-version"]; wantVersion == "2023-06-01" && src.GetHeaders()["anthropic-version"] != "" ||
+			wantVersion != "2023-06-01" && src.GetHeaders()["anthropic-version"] != wantVersion ||
+			!strings.Contains(src.GetHeaders()["anthropic-beta"], "interleaved-thinking") {
 			t.Fatalf("%s: client headers not kept for the provider: %v", tc.path, src.GetHeaders())
 		}
 		if _, ok := src.GetHeaders()["x-api-key"]; ok {

@@ -106,10 +106,18 @@ func TestSourceHeaders(t *testing.T) {
 	h.Add("anthropic-beta", "b-2")
 	h.Set("X-Api-Key", "secret")
 	got := SourceHeaders(h)
-	if len(got) != 2 || got["anthropic-version"] != "2023-06-01" || got["anthropic-beta"] != "a-1,b-2" {
+	// The default version is left out: the provider sends it anyway.
+	if len(got) != 1 || got["anthropic-beta"] != "a-1,b-2" {
 		t.Errorf("got %v", got)
+	}
+	h.Set("Anthropic-Version", "2024-01-01")
+	if got := SourceHeaders(h); len(got) != 2 || got["anthropic-version"] != "2024-01-01" {
+		t.Errorf("another version: got %v", got)
 	}
 	if SourceHeaders(http.Header{}) != nil {
 		t.Error("no headers should give nil")
+	}
+	if SourceHeaders(http.Header{"Anthropic-Version": {APIVersion}}) != nil {
+		t.Error("the default version alone should give nil")
 	}
 }

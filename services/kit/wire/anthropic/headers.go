@@ -17,11 +17,17 @@ var forwardedHeaders = [...]struct{ canonical, key string }{
 }
 
 // SourceHeaders picks the headers to keep in Source.Headers from a client
-// request, keyed in lower case. Credentials are never among them.
+// request, keyed in lower case. Credentials are never among them. A version
+// equal to APIVersion is left out, as the provider sends that one anyway:
+// most requests then carry no map at all, which matters when the request
+// crosses the mesh (a map costs allocations to encode and decode).
 func SourceHeaders(h http.Header) map[string]string {
 	var out map[string]string
 	for _, name := range forwardedHeaders {
 		if v := h[name.canonical]; len(v) > 0 {
+			if name.canonical == "Anthropic-Version" && len(v) == 1 && v[0] == APIVersion {
+				continue
+			}
 			if out == nil {
 				out = make(map[string]string, len(forwardedHeaders))
 			}
