@@ -93,3 +93,23 @@ func TestQuantileInterpolates(t *testing.T) {
 		t.Fatal("empty")
 	}
 }
+
+// Parity is judged on the rounds' paired differences: noise the two cases
+// share in a round (the machine slowing down) does not count against the
+// candidate, though it moves the two medians apart.
+func TestParityJudgesPairedDifferences(t *testing.T) {
+	direct := rounds(0, 0.2, 0.2, 0.2, 0.2, 0.2)
+	c := &Interleaved{
+		// Each round both cases move together; the candidate is 2% slower.
+		Candidate:       rounds(time.Microsecond, 1.02, 1.53, 1.22, 1.43, 1.12),
+		Baseline:        rounds(time.Microsecond, 1.00, 1.50, 1.20, 1.40, 1.10),
+		CandidateDirect: direct, BaselineDirect: direct,
+	}
+	if _, latOK := c.WithinTolerance(0.10); !latOK {
+		t.Fatalf("a 2%% paired difference judged outside 10%%: %+v", c.AddedDifference())
+	}
+	c.Candidate = rounds(time.Microsecond, 1.20, 1.70, 1.40, 1.60, 1.30) // 0.2 ms slower every round
+	if _, latOK := c.WithinTolerance(0.10); latOK {
+		t.Fatalf("a consistent 20%% difference judged within 10%%: %+v", c.AddedDifference())
+	}
+}
