@@ -3,7 +3,6 @@ package router
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"slices"
 	"testing"
@@ -159,22 +158,7 @@ func BenchmarkStreamBatching(b *testing.B) {
 	} {
 		b.Run(mode.name, func(b *testing.B) {
 			url := serveRouter(&testing.T{}, testConfig, &batchingAdapter{messages: mode.messages}, "", &recordingSink{})
-			body := []byte(chat("chat", `,"stream":true`))
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-			b.ReportAllocs()
-			for b.Loop() {
-				req, _ := http.NewRequest(http.MethodPost, url+"/v1/chat/completions", bytes.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+aliceToken)
-				resp, err := client.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					b.Fatalf("status %d", resp.StatusCode)
-				}
-			}
+			benchChatCompletions(b, url, []byte(chat("chat", `,"stream":true`)))
 		})
 	}
 }
