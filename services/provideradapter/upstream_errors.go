@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tollgate/tollgate/services/kit/wire/retryafter"
+
 	"github.com/tollgate/tollgate/services/kit/errs"
 	"github.com/tollgate/tollgate/services/kit/wire/openai"
 )
@@ -66,7 +68,7 @@ func UpstreamError(provider string, status int, header http.Header, body []byte,
 		e.UpstreamStatus = status
 		return e
 	case status == http.StatusTooManyRequests:
-		e := errs.RateLimited(retryAfter(header), "the provider is rate limiting requests; retry later")
+		e := errs.RateLimited(retryafter.FromHeader(header, time.Now()), "the provider is rate limiting requests; retry later")
 		e.UpstreamStatus, e.Retryable = status, true
 		return e
 	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
@@ -78,34 +80,13 @@ func UpstreamError(provider string, status int, header http.Header, body []byte,
 			text += ": " + msg
 		}
 		return &errs.Error{Kind: errs.KindUpstream, Code: "upstream_error", Message: text,
-			UpstreamStatus: status, Retryable: true, Retry: retryAfter(header)}
+			UpstreamStatus: status, Retryable: true, Retry: retryafter.FromHeader(header, time.Now())}
 	}
 	text := "the provider answered HTTP " + strconv.Itoa(status)
 	if msg != "" {
 		text += ": " + msg
 	}
 	return &errs.Error{Kind: errs.KindUpstream, Code: "upstream_error", Message: text, UpstreamStatus: status}
-}
-
-// retryAfter reads OpenAI's retry-after-ms, then Retry-After in seconds or
-// as an HTTP date.
-func retryAfter(h http.Header) time.Duration {
-	if ms, err := strconv.ParseFloat(h.Get("Retry-After-Ms"), 64); err == nil && ms > 0 {
-		return time.Duration(ms * float64(time.Millisecond))
-	}
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 func redact(s string, secrets []string) string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/services/kit/errs"
+	"github.com/tollgate/tollgate/services/kit/wire/retryafter"
 )
 
 func TestUpstreamError(t *testing.T) {
@@ -73,7 +74,7 @@ func TestUpstreamErrorRedactsSecrets(t *testing.T) {
 
 func TestRetryAfterDate(t *testing.T) {
 	when := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
-	d := retryAfter(http.Header{"Retry-After": {when}})
+	d := retryafter.FromHeader(http.Header{"Retry-After": {when}}, time.Now())
 	if d < 80*time.Second || d > 91*time.Second {
 		t.Fatalf("retry after %v", d)
 	}

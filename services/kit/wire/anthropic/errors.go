@@ -2,12 +2,11 @@ package anthropic
 
 import (
 	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+	"github.com/tollgate/tollgate/services/kit/wire/retryafter"
 
 	"encoding/json"
-	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
@@ -128,7 +127,7 @@ func ParseError(status int, body []byte, retryAfter string) *errs.Error {
 			message = "HTTP " + strconv.Itoa(status)
 		}
 	}
-	e := &errs.Error{Code: typ, UpstreamStatus: status, Retry: parseRetryAfter(retryAfter, time.Now())}
+	e := &errs.Error{Code: typ, UpstreamStatus: status, Retry: retryafter.Parse(retryAfter, time.Now())}
 	switch {
 	case typ == "invalid_request_error" && status < 500:
 		e.Kind, e.Message = errs.KindInvalidArgument, message
@@ -152,25 +151,4 @@ func ParseError(status int, body []byte, retryAfter string) *errs.Error {
 // route rather than the request.
 func isAccountStatus(status int) bool {
 	return status == 401 || status == 402 || status == 403 || status == 404 || status == 409
-}
-
-// parseRetryAfter reads a Retry-After value: delay seconds (fractions
-// allowed) or an HTTP date. Malformed or past values are 0.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 || math.IsNaN(secs) || secs > 24*3600 {
-			return 0
-		}
-		return time.Duration(secs * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

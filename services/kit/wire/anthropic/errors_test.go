@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate/tollgate/services/kit/wire/retryafter"
+
 	"github.com/tollgate/tollgate/services/kit/errs"
 )
 
@@ -93,8 +95,8 @@ func TestParseRetryAfter(t *testing.T) {
 		now.Add(90 * time.Second).Format(http.TimeFormat): 90 * time.Second,
 		now.Add(-time.Minute).Format(http.TimeFormat):     0,
 	} {
-		if got := parseRetryAfter(v, now); got != want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", v, got, want)
+		if got := retryafter.Parse(v, now); got != want {
+			t.Errorf("retryafter.Parse(%q) = %v, want %v", v, got, want)
 		}
 	}
 }

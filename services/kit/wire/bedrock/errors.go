@@ -3,11 +3,12 @@ package bedrock
 import (
 	"encoding/json"
 	"errors"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tollgate/tollgate/services/kit/wire/retryafter"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 	"github.com/tollgate/tollgate/services/kit/errs"
@@ -94,7 +95,7 @@ func ParseError(status int, errorType string, body []byte, retryAfter string) *e
 		}
 	}
 	e := &errs.Error{Kind: f.kind, Code: typ, Message: f.prefix + msg, UpstreamStatus: status,
-		Retryable: f.retryable, Retry: parseRetryAfter(retryAfter, time.Now())}
+		Retryable: f.retryable, Retry: retryafter.Parse(retryAfter, time.Now())}
 	if f.hide {
 		e.Message = credentialsMessage
 		e.Wrap(errors.New(typ + ": " + msg)) // logged, never shown
@@ -154,25 +155,4 @@ func exceptionName(s string) string {
 		s = s[i+1:]
 	}
 	return strings.TrimSpace(s)
-}
-
-// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP
-// date. Malformed or past values are 0.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 || math.IsNaN(secs) || secs > 24*3600 {
-			return 0
-		}
-		return time.Duration(secs * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

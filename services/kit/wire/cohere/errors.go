@@ -3,11 +3,12 @@ package cohere
 import (
 	"encoding/json"
 	"errors"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tollgate/tollgate/services/kit/wire/retryafter"
 
 	"github.com/tollgate/tollgate/services/kit/errs"
 )
@@ -43,7 +44,7 @@ func ParseError(status int, body []byte, retryAfter string) *errs.Error {
 			msg = "HTTP " + strconv.Itoa(status)
 		}
 	}
-	e := &errs.Error{UpstreamStatus: status, Retry: parseRetryAfter(retryAfter, time.Now())}
+	e := &errs.Error{UpstreamStatus: status, Retry: retryafter.Parse(retryAfter, time.Now())}
 	switch {
 	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
 		e.Kind, e.Code, e.Message = errs.KindInvalidArgument, "invalid_request", msg
@@ -68,25 +69,4 @@ func ParseError(status int, body []byte, retryAfter string) *errs.Error {
 		e.Kind, e.Code, e.Message, e.Retryable = errs.KindUpstream, "upstream_error", "provider error: "+msg, true
 	}
 	return e
-}
-
-// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP
-// date. Malformed or past values are 0.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 || math.IsNaN(secs) || secs > 24*3600 {
-			return 0
-		}
-		return time.Duration(secs * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

@@ -2,10 +2,10 @@ package gemini
 
 import (
 	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+	"github.com/tollgate/tollgate/services/kit/wire/retryafter"
 
 	"bytes"
 	"encoding/json"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -195,7 +195,7 @@ func ParseErrorHeader(status int, h http.Header, body []byte) *errs.Error {
 	}
 	retry, reason := errorDetails(detail.Details)
 	if retry == 0 && h != nil {
-		retry = parseRetryAfter(h.Get("Retry-After"), time.Now())
+		retry = retryafter.Parse(h.Get("Retry-After"), time.Now())
 	}
 	e := &errs.Error{Code: name, UpstreamStatus: status, Retry: retry}
 	switch {
@@ -269,25 +269,4 @@ func errorDetails(details []json.RawMessage) (retry time.Duration, reason string
 		}
 	}
 	return retry, reason
-}
-
-// parseRetryAfter reads a Retry-After value: delay seconds (fractions
-// allowed) or an HTTP date. Malformed or past values are 0.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 || math.IsNaN(secs) || secs > 24*3600 {
-			return 0
-		}
-		return time.Duration(secs * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

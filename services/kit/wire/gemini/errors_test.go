@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate/tollgate/services/kit/wire/retryafter"
+
 	"github.com/tollgate/tollgate/services/kit/errs"
 )
 
@@ -66,8 +68,8 @@ func TestParseRetryAfter(t *testing.T) {
 		"": 0, "2": 2 * time.Second, "0.5": 500 * time.Millisecond, "-1": 0, "x": 0,
 		now.Add(10 * time.Second).Format(http.TimeFormat): 10 * time.Second,
 	} {
-		if got := parseRetryAfter(v, now); got != want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", v, got, want)
+		if got := retryafter.Parse(v, now); got != want {
+			t.Errorf("retryafter.Parse(%q) = %v, want %v", v, got, want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package responses
 
 import (
 	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
+	"github.com/tollgate/tollgate/services/kit/wire/retryafter"
 
 	"net/http"
 	"regexp"
@@ -56,7 +57,7 @@ func ParseErrorHeader(status int, h http.Header, body []byte) *errs.Error {
 	if !ok {
 		msg = ""
 	}
-	retry := retryAfter(h)
+	retry := retryafter.FromHeader(h, time.Now())
 	if retry == 0 {
 		retry = retryFromMessage(msg)
 	}
@@ -104,30 +105,6 @@ func ParseErrorHeader(status int, h http.Header, body []byte) *errs.Error {
 		text += ": " + msg
 	}
 	return &errs.Error{Kind: errs.KindUpstream, Code: "upstream_error", Message: text, UpstreamStatus: status}
-}
-
-// retryAfter reads OpenAI's retry-after-ms, then Retry-After in seconds or
-// as an HTTP date.
-func retryAfter(h http.Header) time.Duration {
-	if h == nil {
-		return 0
-	}
-	if ms, err := strconv.ParseFloat(h.Get("Retry-After-Ms"), 64); err == nil && ms > 0 {
-		return time.Duration(ms * float64(time.Millisecond))
-	}
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 // retryHint matches OpenAI's "Please try again in 1.5s" / "in 300ms".
