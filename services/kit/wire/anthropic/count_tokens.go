@@ -2,14 +2,13 @@ package anthropic
 
 import (
 	"strconv"
-	"unicode/utf8"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+	"github.com/tollgate/tollgate/services/kit/wire/internal/estimate"
 )
 
-// Rough costs for the token estimate.
+// Fixed token costs of the estimate.
 const (
-	charsPerToken      = 4    // English text and JSON average about four characters a token
 	messageOverhead    = 4    // role and turn markers of each message
 	imageTokenEstimate = 1600 // Anthropic's cost of a full-size image (about 1.15 megapixels)
 )
@@ -20,43 +19,8 @@ const (
 // tool calls and results, plus a fixed cost per message and per image. It
 // is an estimate, not a tokenizer; real counts differ by model.
 func EstimateInputTokens(r *inferencev1.ChatRequest) int64 {
-	var chars, extra int64
-	for _, m := range r.GetMessages() {
-		extra += messageOverhead
-		c, x := partsSize(m.GetContent())
-		chars, extra = chars+c, extra+x
-		for _, tc := range m.GetToolCalls() {
-			chars += runes(tc.GetName()) + runes(tc.GetArgumentsJson())
-		}
-	}
-	for _, t := range r.GetTools() {
-		chars += runes(t.GetName()) + runes(t.GetDescription()) + runes(t.GetParametersJson()) + runes(t.GetRawJson())
-	}
-	return (chars+charsPerToken-1)/charsPerToken + extra
+	return estimate.InputTokens(r, messageOverhead, imageTokenEstimate)
 }
-
-// partsSize is the characters of text in parts and the fixed token cost of
-// their images.
-func partsSize(parts []*inferencev1.ContentPart) (chars, tokens int64) {
-	for _, p := range parts {
-		switch x := p.GetPart().(type) {
-		case *inferencev1.ContentPart_Text:
-			chars += runes(x.Text)
-		case *inferencev1.ContentPart_Reasoning:
-			chars += runes(x.Reasoning.GetText())
-		case *inferencev1.ContentPart_Image:
-			tokens += imageTokenEstimate
-		case *inferencev1.ContentPart_File:
-			chars += int64(len(x.File.GetData()))
-		case *inferencev1.ContentPart_ToolResult:
-			c, t := partsSize(x.ToolResult.GetContent())
-			chars, tokens = chars+c, tokens+t
-		}
-	}
-	return chars, tokens
-}
-
-func runes(s string) int64 { return int64(utf8.RuneCountInString(s)) }
 
 // EncodeCountTokensResponse writes the POST /v1/messages/count_tokens
 // answer, {"input_tokens":N}.

@@ -2,14 +2,13 @@ package gemini
 
 import (
 	"strconv"
-	"unicode/utf8"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
+	"github.com/tollgate/tollgate/services/kit/wire/internal/estimate"
 )
 
-// Rough costs for the token estimate.
+// Fixed token costs of the estimate.
 const (
-	charsPerToken      = 4   // English text and JSON average about four characters a token
 	contentOverhead    = 3   // role and turn markers of each content
 	imageTokenEstimate = 258 // Gemini's cost of an image up to 384 pixels a side
 )
@@ -20,41 +19,8 @@ const (
 // definitions, calls and results, plus a fixed cost per content and per
 // image. It is an estimate, not a tokenizer.
 func EstimateInputTokens(r *inferencev1.ChatRequest) int64 {
-	var chars, extra int64
-	for _, m := range r.GetMessages() {
-		extra += contentOverhead
-		c, x := partsSize(m.GetContent())
-		chars, extra = chars+c, extra+x
-		for _, tc := range m.GetToolCalls() {
-			chars += runes(tc.GetName()) + runes(tc.GetArgumentsJson())
-		}
-	}
-	for _, t := range r.GetTools() {
-		chars += runes(t.GetName()) + runes(t.GetDescription()) + runes(t.GetParametersJson()) + runes(t.GetRawJson())
-	}
-	return (chars+charsPerToken-1)/charsPerToken + extra
+	return estimate.InputTokens(r, contentOverhead, imageTokenEstimate)
 }
-
-func partsSize(parts []*inferencev1.ContentPart) (chars, tokens int64) {
-	for _, p := range parts {
-		switch x := p.GetPart().(type) {
-		case *inferencev1.ContentPart_Text:
-			chars += runes(x.Text)
-		case *inferencev1.ContentPart_Reasoning:
-			chars += runes(x.Reasoning.GetText())
-		case *inferencev1.ContentPart_Image:
-			tokens += imageTokenEstimate
-		case *inferencev1.ContentPart_File:
-			chars += int64(len(x.File.GetData()))
-		case *inferencev1.ContentPart_ToolResult:
-			c, t := partsSize(x.ToolResult.GetContent())
-			chars, tokens = chars+c, tokens+t
-		}
-	}
-	return chars, tokens
-}
-
-func runes(s string) int64 { return int64(utf8.RuneCountInString(s)) }
 
 // EncodeCountTokensResponse writes the :countTokens answer,
 // {"totalTokens": N}.
