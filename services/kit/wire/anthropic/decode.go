@@ -175,43 +175,26 @@ func (f *messagesFields) decode() (*inferencev1.ChatRequest, error) {
 
 func (f *messagesFields) decodeSampling() (*inferencev1.Sampling, error) {
 	s := &inferencev1.Sampling{}
-	used := false
-	optFloat := func(name string, v []byte, dst **float64) error {
-		if !jsonx.Present(v) {
-			return nil
-		}
-		x, err := jsonx.ReadFloat(v)
-		if err != nil {
-			return jsonx.InField(name, err)
-		}
-		*dst, used = &x, true
-		return nil
-	}
-	if err := optFloat("temperature", f.temperature, &s.Temperature); err != nil {
-		return nil, err
-	}
-	if err := optFloat("top_p", f.topP, &s.TopP); err != nil {
-		return nil, err
+	var opt jsonx.Optionals
+	opt.Float("temperature", f.temperature, &s.Temperature)
+	opt.Float("top_p", f.topP, &s.TopP)
+	if opt.Err != nil {
+		return nil, opt.Err
 	}
 	if jsonx.Present(f.topK) {
 		k, err := jsonx.ReadInt32(f.topK)
 		if err != nil {
 			return nil, jsonx.InField("top_k", err)
 		}
-		s.TopK, used = &k, true
+		s.TopK, opt.Set = &k, true
 	}
-	if jsonx.Present(f.maxTokens) {
-		n, err := jsonx.ReadInt32(f.maxTokens)
-		if err != nil {
-			return nil, jsonx.InField("max_tokens", err)
-		}
-		if n < 1 {
-			return nil, jsonx.InField("max_tokens", jsonx.BadValue("must be at least 1"))
-		}
-		s.MaxTokens, used = &n, true
+	opt.Count("max_tokens", f.maxTokens, &s.MaxTokens)
+	if opt.Err != nil {
+		return nil, opt.Err
 	}
+	used := opt.Set
 	if jsonx.Present(f.stop) {
-		stop, err := readStringArray(f.stop)
+		stop, err := jsonx.ReadStringArray(f.stop)
 		if err != nil {
 			return nil, jsonx.InField("stop_sequences", err)
 		}
@@ -221,19 +204,6 @@ func (f *messagesFields) decodeSampling() (*inferencev1.Sampling, error) {
 		return nil, nil
 	}
 	return s, nil
-}
-
-func readStringArray(v []byte) ([]string, error) {
-	var out []string
-	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
-		s, err := jsonx.ReadString(v[start:end])
-		if err != nil {
-			return jsonx.InIndex(i, err)
-		}
-		out = append(out, s)
-		return nil
-	})
-	return out, err
 }
 
 // decodeMetadata reads metadata.user_id, the only key Anthropic accepts, as

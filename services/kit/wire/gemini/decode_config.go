@@ -89,7 +89,7 @@ func (d *decoder) decodeGenerationConfig(v []byte, r *inferencev1.ChatRequest) e
 		s.Seed, used = &seed, true
 	}
 	if jsonx.Present(m[gcStopSequences]) {
-		stop, err := readStrings(m[gcStopSequences])
+		stop, err := jsonx.ReadStringArray(m[gcStopSequences])
 		if err != nil {
 			return jsonx.InField("stopSequences", err)
 		}
@@ -109,7 +109,7 @@ func (d *decoder) decodeGenerationConfig(v []byte, r *inferencev1.ChatRequest) e
 		r.Reasoning = reasoning
 	}
 	if jsonx.Present(m[gcResponseModalities]) {
-		modalities, err := readStrings(m[gcResponseModalities])
+		modalities, err := jsonx.ReadStringArray(m[gcResponseModalities])
 		if err != nil {
 			return jsonx.InField("responseModalities", err)
 		}

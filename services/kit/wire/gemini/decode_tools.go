@@ -119,7 +119,7 @@ func decodeToolConfig(v []byte, r *inferencev1.ChatRequest) error {
 	var allowed []string
 	if jsonx.Present(m[1]) {
 		var err error
-		if allowed, err = readStrings(m[1]); err != nil {
+		if allowed, err = jsonx.ReadStringArray(m[1]); err != nil {
 			return jsonx.InField("functionCallingConfig", jsonx.InField("allowedFunctionNames", err))
 		}
 	}

@@ -125,20 +125,6 @@ func readFloatField(v []byte) (float64, error) {
 	return jsonx.ReadFloat(v)
 }
 
-// readStrings reads an array of strings.
-func readStrings(v []byte) ([]string, error) {
-	var out []string
-	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
-		s, err := jsonx.ReadString(v[start:end])
-		if err != nil {
-			return jsonx.InIndex(i, err)
-		}
-		out = append(out, s)
-		return nil
-	})
-	return out, err
-}
-
 // decodeBytes decodes proto JSON bytes: standard or URL-safe base64, with
 // or without padding.
 func decodeBytes(s string) ([]byte, bool) {

@@ -176,7 +176,7 @@ func appendLowerType(dst, val []byte, nullable bool) ([]byte, error) {
 		}
 		return jsonx.AppendString(dst, t), nil
 	}
-	types, err := readStrings(val)
+	types, err := jsonx.ReadStringArray(val)
 	if err != nil {
 		return nil, err
 	}
@@ -401,7 +401,7 @@ func geminiType(val []byte) (typ string, nullable, ok bool) {
 		typ, ok = geminiTypes[t]
 		return typ, false, err == nil && ok
 	}
-	types, err := readStrings(val)
+	types, err := jsonx.ReadStringArray(val)
 	if err != nil {
 		return "", false, false
 	}

@@ -176,46 +176,19 @@ func (f *chatFields) decode() (*inferencev1.ChatRequest, error) {
 
 func (f *chatFields) decodeSampling() (*inferencev1.Sampling, error) {
 	s := &inferencev1.Sampling{}
-	used := false
-	optFloat := func(name string, v []byte, dst **float64) error {
-		if !jsonx.Present(v) {
-			return nil
-		}
-		x, err := jsonx.ReadFloat(v)
-		if err != nil {
-			return jsonx.InField(name, err)
-		}
-		*dst, used = &x, true
-		return nil
+	var opt jsonx.Optionals
+	opt.Float("temperature", f.temperature, &s.Temperature)
+	opt.Float("top_p", f.topP, &s.TopP)
+	opt.Float("presence_penalty", f.presencePenalty, &s.PresencePenalty)
+	opt.Float("frequency_penalty", f.frequencyPenalty, &s.FrequencyPenalty)
+	opt.Count("max_tokens", f.maxTokens, &s.MaxTokens)
+	// max_completion_tokens supersedes max_tokens when both are sent.
+	opt.Count("max_completion_tokens", f.maxCompletionTokens, &s.MaxTokens)
+	opt.Count("n", f.n, &s.N)
+	if opt.Err != nil {
+		return nil, opt.Err
 	}
-	optCount := func(name string, v []byte, dst **int32) error {
-		if !jsonx.Present(v) {
-			return nil
-		}
-		x, err := jsonx.ReadInt32(v)
-		if err != nil {
-			return jsonx.InField(name, err)
-		}
-		if x < 1 {
-			return jsonx.InField(name, jsonx.BadValue("must be at least 1"))
-		}
-		*dst, used = &x, true
-		return nil
-	}
-	for _, e := range []error{
-		optFloat("temperature", f.temperature, &s.Temperature),
-		optFloat("top_p", f.topP, &s.TopP),
-		optFloat("presence_penalty", f.presencePenalty, &s.PresencePenalty),
-		optFloat("frequency_penalty", f.frequencyPenalty, &s.FrequencyPenalty),
-		optCount("max_tokens", f.maxTokens, &s.MaxTokens),
-		// max_completion_tokens supersedes max_tokens when both are sent.
-		optCount("max_completion_tokens", f.maxCompletionTokens, &s.MaxTokens),
-		optCount("n", f.n, &s.N),
-	} {
-		if e != nil {
-			return nil, e
-		}
-	}
+	used := opt.Set
 	if jsonx.Present(f.seed) {
 		x, err := jsonx.ReadInt64(f.seed)
 		if err != nil {
@@ -242,15 +215,7 @@ func decodeStop(v []byte) ([]string, error) {
 		s, err := jsonx.ReadString(v)
 		return []string{s}, err
 	}
-	var out []string
-	_, err := jsonx.ScanArray(v, 0, func(i, start, end int) error {
-		s, err := jsonx.ReadString(v[start:end])
-		if err != nil {
-			return jsonx.InIndex(i, err)
-		}
-		out = append(out, s)
-		return nil
-	})
+	out, err := jsonx.ReadStringArray(v)
 	if err == jsonx.ErrNotArray {
 		return nil, &jsonx.TypeError{Want: "a string or an array of strings"}
 	}

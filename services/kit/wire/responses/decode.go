@@ -264,31 +264,14 @@ func (d *decoder) checkStateful(f *requestFields) error {
 
 func (f *requestFields) decodeSampling() (*inferencev1.Sampling, error) {
 	s := &inferencev1.Sampling{}
-	used := false
-	for _, p := range []struct {
-		name string
-		v    []byte
-		dst  **float64
-	}{{"temperature", f.temperature, &s.Temperature}, {"top_p", f.topP, &s.TopP}} {
-		if !jsonx.Present(p.v) {
-			continue
-		}
-		x, err := jsonx.ReadFloat(p.v)
-		if err != nil {
-			return nil, jsonx.InField(p.name, err)
-		}
-		*p.dst, used = &x, true
+	var opt jsonx.Optionals
+	opt.Float("temperature", f.temperature, &s.Temperature)
+	opt.Float("top_p", f.topP, &s.TopP)
+	opt.Count("max_output_tokens", f.maxOutputTokens, &s.MaxTokens)
+	if opt.Err != nil {
+		return nil, opt.Err
 	}
-	if jsonx.Present(f.maxOutputTokens) {
-		n, err := jsonx.ReadInt32(f.maxOutputTokens)
-		if err != nil {
-			return nil, jsonx.InField("max_output_tokens", err)
-		}
-		if n < 1 {
-			return nil, jsonx.InField("max_output_tokens", jsonx.BadValue("must be at least 1"))
-		}
-		s.MaxTokens, used = &n, true
-	}
+	used := opt.Set
 	if !used {
 		return nil, nil
 	}
