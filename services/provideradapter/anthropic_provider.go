@@ -1,7 +1,6 @@
 package provideradapter
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -131,49 +130,20 @@ func (p *anthropicProvider) Embed(context.Context, *inferencev1.EmbeddingsReques
 	return nil, errs.Invalid("model", "provider anthropic has no embeddings API")
 }
 
-// post sends the request and returns a 2xx response; anything else is
-// mapped to a typed error here, with the body closed.
+// post sends one request; a passthrough carries the client's version and
+// beta flags, which say how to read its body.
 func (p *anthropicProvider) post(parent, ctx context.Context, body []byte, stream, passthrough bool, src *inferencev1.Source) (*http.Response, error) {
-	key, err := p.secrets.resolve(p.apiKey)
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.messagesURL, bytes.NewReader(body))
-	if err != nil {
-		return nil, errs.New(errs.KindInternal, "internal_error", "invalid provider URL").Wrap(err)
-	}
-	h := req.Header
-	h.Set("Anthropic-Version", anthropic.APIVersion)
-	if passthrough {
-		// The client's version and beta flags say how to read its body.
-		for k, v := range src.GetHeaders() {
-			if forwardable(k) {
-				h.Set(k, v)
+	return post(parent, ctx, p.client, p.timeout, upstreamPost{
+		url: p.messagesURL, body: body, accept: acceptFor(stream), entityHeaders: p.headers,
+		first: func(h http.Header) {
+			h.Set("Anthropic-Version", anthropic.APIVersion)
+			if passthrough {
+				setForwardable(h, src.GetHeaders())
 			}
-		}
-	}
-	for k, v := range p.headers {
-		h.Set(k, v)
-	}
-	h.Set("Content-Type", "application/json")
-	if stream {
-		h.Set("Accept", "text/event-stream")
-	} else {
-		h.Set("Accept", "application/json")
-	}
-	if key != "" {
-		h.Set("X-Api-Key", key)
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, transportError(parent, ctx, p.timeout, err)
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	errBody, _ := readAll(resp.Body, resp.ContentLength, maxErrorBodyBytes)
-	e := anthropic.ParseError(resp.StatusCode, errBody, resp.Header.Get("Retry-After"))
-	e.Message = redact(e.Message, []string{key})
-	return nil, e
+		},
+		authorize: bearerOrHeader(p.secrets, p.apiKey, "X-Api-Key"),
+		parseError: func(status int, h http.Header, b []byte) *errs.Error {
+			return anthropic.ParseError(status, b, h.Get("Retry-After"))
+		},
+	})
 }

@@ -2,7 +2,6 @@ package provideradapter
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -270,39 +269,19 @@ func (p *bedrockProvider) Embed(context.Context, *inferencev1.EmbeddingsRequest)
 	return nil, errs.Invalid("model", "provider bedrock serves chat (Converse) only in Tollgate")
 }
 
-// post signs and sends the request and returns a 2xx response; anything
-// else is mapped to a typed error here, with the body closed.
+// post sends one request, signed (or with the Bedrock API key) last.
 func (p *bedrockProvider) post(parent, ctx context.Context, url string, body []byte, stream bool) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, errs.New(errs.KindInternal, "internal_error", "invalid provider URL").Wrap(err)
-	}
-	h := req.Header
-	for k, v := range p.headers {
-		h.Set(k, v)
-	}
-	h.Set("Content-Type", "application/json")
+	accept := "application/json"
 	if stream {
-		h.Set("Accept", "application/vnd.amazon.eventstream")
-	} else {
-		h.Set("Accept", "application/json")
+		accept = "application/vnd.amazon.eventstream"
 	}
-	secrets, err := p.authorize(ctx, req, body)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, transportError(parent, ctx, p.timeout, err)
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	errBody, _ := readAll(resp.Body, resp.ContentLength, maxErrorBodyBytes)
-	e := bedrock.ParseError(resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), errBody, resp.Header.Get("Retry-After"))
-	e.Message = redact(e.Message, secrets)
-	return nil, e
+	return post(parent, ctx, p.client, p.timeout, upstreamPost{
+		url: url, body: body, accept: accept, entityHeaders: p.headers,
+		authorize: func(req *http.Request) ([]string, error) { return p.authorize(ctx, req, body) },
+		parseError: func(status int, h http.Header, b []byte) *errs.Error {
+			return bedrock.ParseError(status, h.Get("X-Amzn-Errortype"), b, h.Get("Retry-After"))
+		},
+	})
 }
 
 // authorize adds the bearer API key, or signs req (every header already

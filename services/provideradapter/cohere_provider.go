@@ -1,7 +1,6 @@
 package provideradapter
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -122,40 +121,13 @@ func (p *cohereProvider) Embed(context.Context, *inferencev1.EmbeddingsRequest) 
 	return nil, errs.Invalid("model", "provider cohere serves chat only in Tollgate; its embed API is not supported")
 }
 
-// post sends the request and returns a 2xx response; anything else is
-// mapped to a typed error here, with the body closed.
+// post sends one request.
 func (p *cohereProvider) post(parent, ctx context.Context, body []byte, stream bool) (*http.Response, error) {
-	key, err := p.secrets.resolve(p.apiKey)
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.chatURL, bytes.NewReader(body))
-	if err != nil {
-		return nil, errs.New(errs.KindInternal, "internal_error", "invalid provider URL").Wrap(err)
-	}
-	h := req.Header
-	for k, v := range p.headers {
-		h.Set(k, v)
-	}
-	h.Set("Content-Type", "application/json")
-	if stream {
-		h.Set("Accept", "text/event-stream")
-	} else {
-		h.Set("Accept", "application/json")
-	}
-	if key != "" {
-		h.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, transportError(parent, ctx, p.timeout, err)
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	errBody, _ := readAll(resp.Body, resp.ContentLength, maxErrorBodyBytes)
-	e := cohere.ParseError(resp.StatusCode, errBody, resp.Header.Get("Retry-After"))
-	e.Message = redact(e.Message, []string{key})
-	return nil, e
+	return post(parent, ctx, p.client, p.timeout, upstreamPost{
+		url: p.chatURL, body: body, accept: acceptFor(stream), entityHeaders: p.headers,
+		authorize: bearerOrHeader(p.secrets, p.apiKey, ""),
+		parseError: func(status int, h http.Header, b []byte) *errs.Error {
+			return cohere.ParseError(status, b, h.Get("Retry-After"))
+		},
+	})
 }

@@ -227,46 +227,18 @@ func (p *geminiProvider) unary(parent context.Context, url string, body []byte) 
 	return raw, err
 }
 
-// post sends the request and returns a 2xx response; anything else is
-// mapped to a typed error here, with the body closed.
+// post sends one request: Gemini's API key goes in x-goog-api-key, a
+// Vertex token as a bearer.
 func (p *geminiProvider) post(parent, ctx context.Context, url string, body []byte, stream bool) (*http.Response, error) {
-	key, err := p.secrets.resolve(p.apiKey)
-	if err != nil {
-		return nil, err
+	keyHeader := "X-Goog-Api-Key"
+	if p.kind == config.ProviderVertex {
+		keyHeader = ""
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, errs.New(errs.KindInternal, "internal_error", "invalid provider URL").Wrap(err)
-	}
-	h := req.Header
-	for k, v := range p.headers {
-		h.Set(k, v)
-	}
-	h.Set("Content-Type", "application/json")
-	if stream {
-		h.Set("Accept", "text/event-stream")
-	} else {
-		h.Set("Accept", "application/json")
-	}
-	if key != "" {
-		if p.kind == config.ProviderVertex {
-			h.Set("Authorization", "Bearer "+key)
-		} else {
-			h.Set("X-Goog-Api-Key", key)
-		}
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, transportError(parent, ctx, p.timeout, err)
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	errBody, _ := readAll(resp.Body, resp.ContentLength, maxErrorBodyBytes)
-	e := gemini.ParseErrorHeader(resp.StatusCode, resp.Header, errBody)
-	e.Message = redact(e.Message, []string{key})
-	return nil, e
+	return post(parent, ctx, p.client, p.timeout, upstreamPost{
+		url: url, body: body, accept: acceptFor(stream), entityHeaders: p.headers,
+		authorize:  bearerOrHeader(p.secrets, p.apiKey, keyHeader),
+		parseError: gemini.ParseErrorHeader,
+	})
 }
 
 // geminiChecked guards a provider of another dialect: the parts of a

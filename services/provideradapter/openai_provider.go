@@ -228,47 +228,16 @@ func (p *openAIProvider) relayUnstreamed(parent, ctx context.Context, resp *http
 	return send(batch...)
 }
 
-// post sends the request and returns a 2xx response; anything else is
-// mapped to a typed error here, with the body closed.
+// post sends one request; clientHeaders are a passthrough client's headers.
 func (p *openAIProvider) post(parent, ctx context.Context, url string, body []byte, stream bool, clientHeaders map[string]string) (*http.Response, error) {
-	key, err := p.secrets.resolve(p.apiKey)
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, errs.New(errs.KindInternal, "internal_error", "invalid provider URL").Wrap(err)
-	}
-	h := req.Header
-	for k, v := range clientHeaders {
-		if forwardable(k) {
-			h.Set(k, v)
-		}
-	}
-	for k, v := range p.headers {
-		h.Set(k, v)
-	}
-	h.Set("Content-Type", "application/json")
-	if stream {
-		h.Set("Accept", "text/event-stream")
-	} else {
-		h.Set("Accept", "application/json")
-	}
-	if key != "" && p.keyHeader != "" {
-		h.Set(p.keyHeader, key)
-	} else if key != "" {
-		h.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, transportError(parent, ctx, p.timeout, err)
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	errBody, _ := readAll(resp.Body, resp.ContentLength, maxErrorBodyBytes)
-	return nil, UpstreamError(p.kind, resp.StatusCode, resp.Header, errBody, key)
+	return post(parent, ctx, p.client, p.timeout, upstreamPost{
+		url: url, body: body, accept: acceptFor(stream), entityHeaders: p.headers,
+		first:     func(h http.Header) { setForwardable(h, clientHeaders) },
+		authorize: bearerOrHeader(p.secrets, p.apiKey, p.keyHeader),
+		parseError: func(status int, h http.Header, b []byte) *errs.Error {
+			return UpstreamError(p.kind, status, h, b)
+		},
+	})
 }
 
 // passthroughHeaders are the client headers to forward: only when the
@@ -278,19 +247,6 @@ func passthroughHeaders(passthrough bool, src *inferencev1.Source) map[string]st
 		return nil
 	}
 	return src.GetHeaders()
-}
-
-// forwardable says whether a client header may reach the provider: the
-// router passes dialect headers (beta flags, versions), never credentials,
-// but hop-by-hop and identity headers are dropped here too, defensively.
-func forwardable(name string) bool {
-	switch strings.ToLower(name) {
-	case "authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "host",
-		"content-length", "content-type", "accept", "accept-encoding", "connection", "keep-alive",
-		"transfer-encoding", "te", "trailer", "upgrade":
-		return false
-	}
-	return true
 }
 
 // readAll reads up to limit bytes, sized by Content-Length when known.
