@@ -3,47 +3,21 @@ package anthropic
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tollgate/tollgate/services/kit/wire/internal/capture"
+
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 	"github.com/tollgate/tollgate/services/kit/wire/openai"
 )
 
-// fixture is one captured client request and the reply it accepted
-// (testdata/fixtures/README.md).
-type fixture struct {
-	Source       string          `json:"source"`
-	Method       string          `json:"method"`
-	Path         string          `json:"path"`
-	Body         json.RawMessage `json:"bodyJson"`
-	ResponseBody string          `json:"responseBody"`
-}
+// fixture is one captured client request and the reply it accepted.
+type fixture = capture.Exchange
 
-func loadFixtures(t testing.TB) []fixture {
-	t.Helper()
-	files, err := filepath.Glob("testdata/fixtures/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	out := make([]fixture, 0, len(files))
-	for _, name := range files {
-		raw, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var f fixture
-		if err := json.Unmarshal(raw, &f); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, f)
-	}
-	return out
-}
+func loadFixtures(t testing.TB) []fixture { return capture.Load(t, "testdata/fixtures") }
 
 // capturedBody is the fields of a captured request the tests compare
 // against the decoded canonical request.

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tollgate/tollgate/services/kit/wire/internal/capture"
 
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
@@ -18,32 +18,13 @@ import (
 	"github.com/tollgate/tollgate/services/kit/wire/openai"
 )
 
-// fixture is one captured client request and the reply it accepted
-// (testdata/fixtures/README.md).
-type fixture struct {
-	Source       string          `json:"source"`
-	Method       string          `json:"method"`
-	Path         string          `json:"path"`
-	Body         json.RawMessage `json:"bodyJson"`
-	ResponseBody string          `json:"responseBody"`
-}
+// fixture is one captured client request and the reply it accepted.
+type fixture = capture.Exchange
 
 func loadFixtures(t testing.TB) []fixture {
 	t.Helper()
-	files, err := filepath.Glob("testdata/fixtures/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	out := make([]fixture, 0, len(files))
-	for _, name := range files {
-		raw, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var f fixture
-		if err := json.Unmarshal(raw, &f); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+	var out []fixture
+	for _, f := range capture.Load(t, "testdata/fixtures") {
 		if f.Method == "POST" && f.Path == "/v1/responses" {
 			out = append(out, f)
 		}

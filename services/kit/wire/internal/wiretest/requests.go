@@ -5,10 +5,10 @@
 package wiretest
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tollgate/tollgate/services/kit/wire/internal/capture"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
 	"github.com/tollgate/tollgate/services/kit/wire/anthropic"
@@ -17,15 +17,6 @@ import (
 	"github.com/tollgate/tollgate/services/kit/wire/responses"
 )
 
-// capturedRequest is one client request captured from a real client; the
-// other wire packages keep them in their testdata/fixtures.
-type capturedRequest struct {
-	Source string          `json:"source"`
-	Method string          `json:"method"`
-	Path   string          `json:"path"`
-	Body   json.RawMessage `json:"bodyJson"`
-}
-
 // ClientRequests decodes every captured chat request of every client
 // dialect, keyed by its source; requests the gateway would refuse before
 // any provider call (CheckTranslatable) are left out.
@@ -33,19 +24,8 @@ func ClientRequests(t testing.TB) map[string]*inferencev1.ChatRequest {
 	t.Helper()
 	out := map[string]*inferencev1.ChatRequest{}
 	for _, dir := range []string{"anthropic", "responses", "gemini"} {
-		files, err := filepath.Glob(filepath.Join("..", dir, "testdata", "fixtures", "*.json"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no %s fixtures: %v", dir, err)
-		}
-		for _, name := range files {
-			raw, err := os.ReadFile(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var f capturedRequest
-			if err := json.Unmarshal(raw, &f); err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
+		for _, f := range capture.Load(t, filepath.Join("..", dir, "testdata", "fixtures")) {
+			var err error
 			var r *inferencev1.ChatRequest
 			switch {
 			case f.Method != "POST":
