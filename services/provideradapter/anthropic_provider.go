@@ -130,20 +130,25 @@ func (p *anthropicProvider) Embed(context.Context, *inferencev1.EmbeddingsReques
 	return nil, errs.Invalid("model", "provider anthropic has no embeddings API")
 }
 
+// anthropicVersionHeader is sent on every call; a passthrough client's own
+// version replaces it.
+var anthropicVersionHeader = map[string]string{"Anthropic-Version": anthropic.APIVersion}
+
 // post sends one request; a passthrough carries the client's version and
 // beta flags, which say how to read its body.
 func (p *anthropicProvider) post(parent, ctx context.Context, body []byte, stream, passthrough bool, src *inferencev1.Source) (*http.Response, error) {
-	return post(parent, ctx, p.client, p.timeout, upstreamPost{
-		url: p.messagesURL, body: body, accept: acceptFor(stream), entityHeaders: p.headers,
-		first: func(h http.Header) {
-			h.Set("Anthropic-Version", anthropic.APIVersion)
-			if passthrough {
-				setForwardable(h, src.GetHeaders())
-			}
-		},
-		authorize: bearerOrHeader(p.secrets, p.apiKey, "X-Api-Key"),
-		parseError: func(status int, h http.Header, b []byte) *errs.Error {
-			return anthropic.ParseError(status, b, h.Get("Retry-After"))
-		},
-	})
+	u := upstreamPost{url: p.messagesURL, body: body, accept: acceptFor(stream),
+		fixedHeaders: anthropicVersionHeader, entityHeaders: p.headers}
+	if passthrough {
+		u.clientHeaders = src.GetHeaders()
+	}
+	return post(parent, ctx, p.client, p.timeout, p, u)
+}
+
+func (p *anthropicProvider) authorize(_ context.Context, req *http.Request, _ []byte) ([]string, error) {
+	return keyAuth(p.secrets, p.apiKey, "X-Api-Key", req)
+}
+
+func (p *anthropicProvider) parseError(status int, h http.Header, body []byte) *errs.Error {
+	return anthropic.ParseError(status, body, h.Get("Retry-After"))
 }

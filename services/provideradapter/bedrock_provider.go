@@ -275,13 +275,11 @@ func (p *bedrockProvider) post(parent, ctx context.Context, url string, body []b
 	if stream {
 		accept = "application/vnd.amazon.eventstream"
 	}
-	return post(parent, ctx, p.client, p.timeout, upstreamPost{
-		url: url, body: body, accept: accept, entityHeaders: p.headers,
-		authorize: func(req *http.Request) ([]string, error) { return p.authorize(ctx, req, body) },
-		parseError: func(status int, h http.Header, b []byte) *errs.Error {
-			return bedrock.ParseError(status, h.Get("X-Amzn-Errortype"), b, h.Get("Retry-After"))
-		},
-	})
+	return post(parent, ctx, p.client, p.timeout, p, upstreamPost{url: url, body: body, accept: accept, entityHeaders: p.headers})
+}
+
+func (p *bedrockProvider) parseError(status int, h http.Header, body []byte) *errs.Error {
+	return bedrock.ParseError(status, h.Get("X-Amzn-Errortype"), body, h.Get("Retry-After"))
 }
 
 // authorize adds the bearer API key, or signs req (every header already

@@ -123,11 +123,14 @@ func (p *cohereProvider) Embed(context.Context, *inferencev1.EmbeddingsRequest) 
 
 // post sends one request.
 func (p *cohereProvider) post(parent, ctx context.Context, body []byte, stream bool) (*http.Response, error) {
-	return post(parent, ctx, p.client, p.timeout, upstreamPost{
-		url: p.chatURL, body: body, accept: acceptFor(stream), entityHeaders: p.headers,
-		authorize: bearerOrHeader(p.secrets, p.apiKey, ""),
-		parseError: func(status int, h http.Header, b []byte) *errs.Error {
-			return cohere.ParseError(status, b, h.Get("Retry-After"))
-		},
-	})
+	return post(parent, ctx, p.client, p.timeout, p, upstreamPost{
+		url: p.chatURL, body: body, accept: acceptFor(stream), entityHeaders: p.headers})
+}
+
+func (p *cohereProvider) authorize(_ context.Context, req *http.Request, _ []byte) ([]string, error) {
+	return keyAuth(p.secrets, p.apiKey, "", req)
+}
+
+func (p *cohereProvider) parseError(status int, h http.Header, body []byte) *errs.Error {
+	return cohere.ParseError(status, body, h.Get("Retry-After"))
 }

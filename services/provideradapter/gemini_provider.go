@@ -227,18 +227,23 @@ func (p *geminiProvider) unary(parent context.Context, url string, body []byte) 
 	return raw, err
 }
 
-// post sends one request: Gemini's API key goes in x-goog-api-key, a
-// Vertex token as a bearer.
+// post sends one request.
 func (p *geminiProvider) post(parent, ctx context.Context, url string, body []byte, stream bool) (*http.Response, error) {
-	keyHeader := "X-Goog-Api-Key"
+	return post(parent, ctx, p.client, p.timeout, p, upstreamPost{
+		url: url, body: body, accept: acceptFor(stream), entityHeaders: p.headers})
+}
+
+// authorize sends Gemini's API key in x-goog-api-key, a Vertex token as a bearer.
+func (p *geminiProvider) authorize(_ context.Context, req *http.Request, _ []byte) ([]string, error) {
+	header := "X-Goog-Api-Key"
 	if p.kind == config.ProviderVertex {
-		keyHeader = ""
+		header = ""
 	}
-	return post(parent, ctx, p.client, p.timeout, upstreamPost{
-		url: url, body: body, accept: acceptFor(stream), entityHeaders: p.headers,
-		authorize:  bearerOrHeader(p.secrets, p.apiKey, keyHeader),
-		parseError: gemini.ParseErrorHeader,
-	})
+	return keyAuth(p.secrets, p.apiKey, header, req)
+}
+
+func (p *geminiProvider) parseError(status int, h http.Header, body []byte) *errs.Error {
+	return gemini.ParseErrorHeader(status, h, body)
 }
 
 // geminiChecked guards a provider of another dialect: the parts of a

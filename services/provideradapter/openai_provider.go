@@ -230,14 +230,16 @@ func (p *openAIProvider) relayUnstreamed(parent, ctx context.Context, resp *http
 
 // post sends one request; clientHeaders are a passthrough client's headers.
 func (p *openAIProvider) post(parent, ctx context.Context, url string, body []byte, stream bool, clientHeaders map[string]string) (*http.Response, error) {
-	return post(parent, ctx, p.client, p.timeout, upstreamPost{
-		url: url, body: body, accept: acceptFor(stream), entityHeaders: p.headers,
-		first:     func(h http.Header) { setForwardable(h, clientHeaders) },
-		authorize: bearerOrHeader(p.secrets, p.apiKey, p.keyHeader),
-		parseError: func(status int, h http.Header, b []byte) *errs.Error {
-			return UpstreamError(p.kind, status, h, b)
-		},
-	})
+	return post(parent, ctx, p.client, p.timeout, p, upstreamPost{
+		url: url, body: body, accept: acceptFor(stream), clientHeaders: clientHeaders, entityHeaders: p.headers})
+}
+
+func (p *openAIProvider) authorize(_ context.Context, req *http.Request, _ []byte) ([]string, error) {
+	return keyAuth(p.secrets, p.apiKey, p.keyHeader, req)
+}
+
+func (p *openAIProvider) parseError(status int, h http.Header, body []byte) *errs.Error {
+	return UpstreamError(p.kind, status, h, body)
 }
 
 // passthroughHeaders are the client headers to forward: only when the

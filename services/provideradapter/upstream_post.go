@@ -11,62 +11,73 @@ import (
 	"github.com/tollgate/tollgate/services/kit/errs"
 )
 
-// upstreamPost is one provider HTTP call: what differs between providers.
-// Every provider posts JSON the same way (the entity's configured headers,
-// Content-Type, Accept, credentials last) and maps a non-2xx answer to a
-// typed error whose message never holds a credential.
+// upstreamAPI is what differs between providers in how a call is made:
+// the credentials and how a failure is worded. Providers implement it on
+// their own type, so a call allocates no closures.
+type upstreamAPI interface {
+	// authorize sets the credentials on the finished request (a signature
+	// covers every header) and returns the secrets to keep out of errors.
+	authorize(ctx context.Context, req *http.Request, body []byte) (secrets []string, err error)
+	// parseError maps a non-2xx answer.
+	parseError(status int, h http.Header, body []byte) *errs.Error
+}
+
+// upstreamPost is one provider HTTP call. Every provider posts JSON the
+// same way: its own fixed headers, a passthrough client's headers, the
+// served entity's configured ones (which win), Content-Type, Accept and the
+// credentials last; a non-2xx answer becomes a typed error whose message
+// never holds a credential.
 type upstreamPost struct {
 	url    string
 	body   []byte
 	accept string // the answer's media type
-	// first sets the provider's own headers (API version, a passthrough
-	// client's headers) before the entity's configured ones, which win.
-	first func(h http.Header)
+	// fixedHeaders are the provider's own (an API version).
+	fixedHeaders map[string]string
+	// clientHeaders are a passthrough client's; only forwardable ones are sent.
+	clientHeaders map[string]string
 	// entityHeaders are the served entity's configured headers.
 	entityHeaders map[string]string
-	// authorize sets the credentials on the finished request (a signature
-	// covers every header) and returns the secrets to keep out of errors.
-	authorize func(req *http.Request) (secrets []string, err error)
-	// parseError maps a non-2xx answer.
-	parseError func(status int, h http.Header, body []byte) *errs.Error
 }
 
-// bearerOrHeader is an authorize that sends key as a bearer token, or in
-// header when it is set (Azure's api-key, Anthropic's x-api-key, Gemini's
+// keyAuth sends the key ref resolves to as a bearer token, or in header
+// when it is set (Azure's api-key, Anthropic's x-api-key, Gemini's
 // x-goog-api-key); no key sends no credential.
-func bearerOrHeader(s *secrets, ref *config.SecretRef, header string) func(*http.Request) ([]string, error) {
-	return func(req *http.Request) ([]string, error) {
-		key, err := s.resolve(ref)
-		if err != nil || key == "" {
-			return nil, err
-		}
-		if header != "" {
-			req.Header.Set(header, key)
-		} else {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		return []string{key}, nil
+func keyAuth(s *secrets, ref *config.SecretRef, header string, req *http.Request) ([]string, error) {
+	key, err := s.resolve(ref)
+	if err != nil || key == "" {
+		return nil, err
 	}
+	if header != "" {
+		req.Header.Set(header, key)
+	} else {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return []string{key}, nil
 }
 
 // post sends u within ctx (parent is the call's own context, for telling a
 // timeout from a cancellation) and returns a 2xx response; anything else is
-// mapped to a typed error here, with the body closed.
-func post(parent, ctx context.Context, client *http.Client, timeout time.Duration, u upstreamPost) (*http.Response, error) {
+// mapped to a typed error by api, with the body closed.
+func post(parent, ctx context.Context, client *http.Client, timeout time.Duration, api upstreamAPI, u upstreamPost) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.url, bytes.NewReader(u.body))
 	if err != nil {
 		return nil, errs.New(errs.KindInternal, "internal_error", "invalid provider URL").Wrap(err)
 	}
 	h := req.Header
-	if u.first != nil {
-		u.first(h)
+	for k, v := range u.fixedHeaders {
+		h.Set(k, v)
+	}
+	for k, v := range u.clientHeaders {
+		if forwardable(k) {
+			h.Set(k, v)
+		}
 	}
 	for k, v := range u.entityHeaders {
 		h.Set(k, v)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", u.accept)
-	secrets, err := u.authorize(req)
+	secrets, err := api.authorize(ctx, req, u.body)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +90,7 @@ func post(parent, ctx context.Context, client *http.Client, timeout time.Duratio
 	}
 	defer resp.Body.Close()
 	errBody, _ := readAll(resp.Body, resp.ContentLength, maxErrorBodyBytes)
-	e := u.parseError(resp.StatusCode, resp.Header, errBody)
+	e := api.parseError(resp.StatusCode, resp.Header, errBody)
 	e.Message = redact(e.Message, secrets)
 	return nil, e
 }
@@ -103,13 +114,4 @@ func forwardable(name string) bool {
 		return false
 	}
 	return true
-}
-
-// setForwardable copies a client's headers that may reach a provider.
-func setForwardable(h http.Header, client map[string]string) {
-	for k, v := range client {
-		if forwardable(k) {
-			h.Set(k, v)
-		}
-	}
 }
