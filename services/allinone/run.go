@@ -33,7 +33,8 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var common serve.CommonFlags
 	common.Register(fs, "127.0.0.1:7100", "127.0.0.1:9100")
-	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP facade listen address (OpenAI-compatible API)")
+	var facadeFlags router.FacadeFlags
+	facadeFlags.Register(fs)
 	dataDir := fs.String("data-dir", telemetry.DefaultDataDir(), "telemetry spool directory")
 	deltaDir := fs.String("delta-dir", "", "root of the Delta tables (default: delta/ beside the spool directory; \"off\" disables the lake export)")
 	chAddr := fs.String("clickhouse", "", "ClickHouse hot store: host:port (native protocol) or clickhouse://user:password@host:port/database; empty = off")
@@ -68,7 +69,7 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	routerSvc, err := router.Mount(ctx, env, deps, *httpAddr)
+	routerSvc, err := router.Mount(ctx, env, deps, facadeFlags)
 	if err != nil {
 		env.Life.Stop(common.Grace)
 		return err

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -231,9 +231,25 @@ func serveRouter(t *testing.T, yamlConfig string, adapter provideradapterv1.Prov
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return serveFacade(t, h)
+}
+
+// serveFacade serves h on loopback with the HTTP server the binaries use
+// and returns its URL.
+func serveFacade(t *testing.T, h http.Handler) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := facadeServer(ServerTollgate, h, slog.New(slog.DiscardHandler))
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return "http://" + lis.Addr().String()
 }
 
 // newTestService builds a router over an in-process authz and the given

@@ -27,7 +27,8 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var common serve.CommonFlags
 	common.Register(fs, "127.0.0.1:7100", "127.0.0.1:9100")
-	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP facade listen address (OpenAI-compatible API)")
+	var facadeFlags FacadeFlags
+	facadeFlags.Register(fs)
 	authzAddr := fs.String("authz-addr", "127.0.0.1:7101", "authz service address")
 	quotaAddr := fs.String("quota-addr", "127.0.0.1:7102", "quota service address")
 	adapterAddr := fs.String("provider-adapter-addr", "127.0.0.1:7103", "provider-adapter service address")
@@ -65,7 +66,7 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	svc, err := Mount(ctx, env, deps, *httpAddr)
+	svc, err := Mount(ctx, env, deps, facadeFlags)
 	if err != nil {
 		return err
 	}

@@ -76,8 +76,15 @@ func (l *Lifecycle) ServeGRPC(name string, s *grpc.Server, lis net.Listener, hs 
 	})
 }
 
-// ServeHTTP serves h on lis and registers its graceful shutdown.
-func (l *Lifecycle) ServeHTTP(name string, srv *http.Server, lis net.Listener) {
+// HTTPServer is what ServeHTTP runs: net/http's server or the facade's
+// (kit/http1); Serve returns http.ErrServerClosed after Shutdown.
+type HTTPServer interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+}
+
+// ServeHTTP serves srv on lis and registers its graceful shutdown.
+func (l *Lifecycle) ServeHTTP(name string, srv HTTPServer, lis net.Listener) {
 	l.Go(name, func() error {
 		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return err
