@@ -6,7 +6,6 @@ package serve
 import (
 	"context"
 	"log/slog"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -128,10 +127,7 @@ func NewGRPCServer(ic *Interceptors, hs *health.Server, opts ...grpc.ServerOptio
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.InitialWindowSize(streamWindow),
 		grpc.InitialConnWindowSize(connWindow),
-		// Handlers run on a pool of goroutines whose stacks have already
-		// grown, instead of a fresh goroutine per call (grpc-go still starts
-		// one when every worker is busy, e.g. with long streams).
-		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
+		grpc.NumStreamWorkers(streamWorkers),
 	}, opts...)
 	opts = append(opts, tracing.ServerOptions()...)
 	s := grpc.NewServer(opts...)
@@ -139,6 +135,14 @@ func NewGRPCServer(ic *Interceptors, hs *health.Server, opts ...grpc.ServerOptio
 	reflection.Register(s)
 	return s
 }
+
+// streamWorkers is how many pooled goroutines run a server's handlers. A
+// call that finds every worker busy gets a fresh goroutine, whose small
+// stack is copied each time it doubles on the way down the handler; since a
+// handler keeps its worker while it waits (the provider-adapter's, for its
+// upstream), a pool of one worker per core sent most calls of a loaded mesh
+// down that path. An idle worker costs one parked goroutine.
+const streamWorkers = 64
 
 // Flow-control windows of the mesh's connections. Setting them turns off
 // grpc-go's bandwidth-delay estimation, which pings the peer as data arrives
