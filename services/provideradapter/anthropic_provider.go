@@ -29,6 +29,8 @@ type anthropicProvider struct {
 	timeout     time.Duration
 	client      *http.Client
 	secrets     *secrets
+	// lastKeyHeader is the credential header of the last key resolved.
+	lastKeyHeader keyHeaderCache
 }
 
 func newAnthropicProvider(se *config.ServedEntity, client *http.Client, sec *secrets) *anthropicProvider {
@@ -84,8 +86,8 @@ func (p *anthropicProvider) Chat(ctx context.Context, req *inferencev1.ChatReque
 	if err != nil {
 		return nil, err
 	}
-	raw, _, err := readUnary(ctx, p.timeout, func(call context.Context) (*http.Response, error) {
-		return p.post(ctx, call, body, false, passthrough, req.GetSource())
+	raw, _, err := readUnary(ctx, p.timeout, func(call context.Context, deadline time.Time) (*http.Response, error) {
+		return p.post(ctx, call, deadline, body, false, passthrough, req.GetSource())
 	})
 	if err != nil {
 		return nil, err
@@ -105,8 +107,8 @@ func (p *anthropicProvider) ChatStream(parent context.Context, req *inferencev1.
 	if err != nil {
 		return err
 	}
-	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
-		return p.post(parent, ctx, body, true, passthrough, req.GetSource())
+	call, err := openStream(parent, p.timeout, func(ctx context.Context, deadline time.Time) (*http.Response, error) {
+		return p.post(parent, ctx, deadline, body, true, passthrough, req.GetSource())
 	})
 	if err != nil {
 		return err
@@ -136,17 +138,17 @@ var anthropicVersionHeader = map[string]string{"Anthropic-Version": anthropic.AP
 
 // post sends one request; a passthrough carries the client's version and
 // beta flags, which say how to read its body.
-func (p *anthropicProvider) post(parent, ctx context.Context, body []byte, stream, passthrough bool, src *inferencev1.Source) (*http.Response, error) {
+func (p *anthropicProvider) post(parent, ctx context.Context, deadline time.Time, body []byte, stream, passthrough bool, src *inferencev1.Source) (*http.Response, error) {
 	u := upstreamPost{url: p.messagesURL, body: body, accept: acceptFor(stream),
 		fixedHeaders: anthropicVersionHeader, entityHeaders: p.headers}
 	if passthrough {
 		u.clientHeaders = src.GetHeaders()
 	}
-	return post(parent, ctx, p.client, p.timeout, p, u)
+	return post(parent, ctx, deadline, p.client, p.timeout, p, u)
 }
 
 func (p *anthropicProvider) authorize(_ context.Context, req *http.Request, _ []byte) ([]string, error) {
-	return keyAuth(p.secrets, p.apiKey, "X-Api-Key", req)
+	return keyAuth(p.secrets, p.apiKey, "X-Api-Key", &p.lastKeyHeader, req)
 }
 
 func (p *anthropicProvider) parseError(status int, h http.Header, body []byte) *errs.Error {

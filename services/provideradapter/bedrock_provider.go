@@ -96,8 +96,8 @@ func (p *bedrockProvider) Chat(parent context.Context, req *inferencev1.ChatRequ
 	if err != nil {
 		return nil, err
 	}
-	raw, header, err := readUnary(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
-		return p.post(parent, ctx, p.unaryURL, body, false)
+	raw, header, err := readUnary(parent, p.timeout, func(ctx context.Context, deadline time.Time) (*http.Response, error) {
+		return p.post(parent, ctx, deadline, p.unaryURL, body, false)
 	})
 	if err != nil {
 		return nil, err
@@ -121,8 +121,8 @@ func (p *bedrockProvider) ChatStream(parent context.Context, req *inferencev1.Ch
 	if err != nil {
 		return err
 	}
-	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
-		return p.post(parent, ctx, p.streamURL, body, true)
+	call, err := openStream(parent, p.timeout, func(ctx context.Context, deadline time.Time) (*http.Response, error) {
+		return p.post(parent, ctx, deadline, p.streamURL, body, true)
 	})
 	if err != nil {
 		return err
@@ -270,12 +270,12 @@ func (p *bedrockProvider) Embed(context.Context, *inferencev1.EmbeddingsRequest)
 }
 
 // post sends one request, signed (or with the Bedrock API key) last.
-func (p *bedrockProvider) post(parent, ctx context.Context, url string, body []byte, stream bool) (*http.Response, error) {
+func (p *bedrockProvider) post(parent, ctx context.Context, deadline time.Time, url string, body []byte, stream bool) (*http.Response, error) {
 	accept := "application/json"
 	if stream {
 		accept = "application/vnd.amazon.eventstream"
 	}
-	return post(parent, ctx, p.client, p.timeout, p, upstreamPost{url: url, body: body, accept: accept, entityHeaders: p.headers})
+	return post(parent, ctx, deadline, p.client, p.timeout, p, upstreamPost{url: url, body: body, accept: accept, entityHeaders: p.headers})
 }
 
 func (p *bedrockProvider) parseError(status int, h http.Header, body []byte) *errs.Error {

@@ -123,3 +123,32 @@ func (s *discardingStream) Send(*provideradapterv1.ChatStreamResponse) error {
 }
 
 func (s *discardingStream) Context() context.Context { return s.ctx }
+
+// BenchmarkUnaryChat is the adapter's own cost of a passthrough OpenAI
+// chat call (request rewrite, upstream HTTP exchange, summary parse) against
+// an upstream that answers at once from memory.
+func BenchmarkUnaryChat(b *testing.B) {
+	up := startCannedUpstream(b, cannedChatResponse)
+	b.Setenv("TOLLGATE_BENCH_KEY", "sk-bench")
+	c, err := config.Parse([]byte(upstreamConfig(up+"/v1", "fake-gpt", "5s", "{env: TOLLGATE_BENCH_KEY}")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := NewServer(config.NewStaticStore(c), slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	b.Cleanup(s.Close)
+	req, err := openai.DecodeChatRequest([]byte(`{"model":"chat","messages":[{"role":"user","content":"Say hello"}]}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := &provideradapterv1.ChatRequest{Target: target("chat", "up"), Request: req}
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := s.Chat(context.Background(), in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if resp.GetResponse().GetUsage().GetTotalTokens() != 11 {
+			b.Fatalf("usage %v", resp.GetResponse().GetUsage())
+		}
+	}
+}

@@ -27,6 +27,8 @@ type cohereProvider struct {
 	timeout time.Duration
 	client  *http.Client
 	secrets *secrets
+	// lastKeyHeader is the credential header of the last key resolved.
+	lastKeyHeader keyHeaderCache
 }
 
 func newCohereProvider(se *config.ServedEntity, client *http.Client, sec *secrets) *cohereProvider {
@@ -72,8 +74,8 @@ func (p *cohereProvider) Chat(ctx context.Context, req *inferencev1.ChatRequest)
 	if err != nil {
 		return nil, err
 	}
-	raw, _, err := readUnary(ctx, p.timeout, func(call context.Context) (*http.Response, error) {
-		return p.post(ctx, call, body, false)
+	raw, _, err := readUnary(ctx, p.timeout, func(call context.Context, deadline time.Time) (*http.Response, error) {
+		return p.post(ctx, call, deadline, body, false)
 	})
 	if err != nil {
 		return nil, err
@@ -96,8 +98,8 @@ func (p *cohereProvider) ChatStream(parent context.Context, req *inferencev1.Cha
 	if err != nil {
 		return err
 	}
-	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
-		return p.post(parent, ctx, body, true)
+	call, err := openStream(parent, p.timeout, func(ctx context.Context, deadline time.Time) (*http.Response, error) {
+		return p.post(parent, ctx, deadline, body, true)
 	})
 	if err != nil {
 		return err
@@ -122,13 +124,13 @@ func (p *cohereProvider) Embed(context.Context, *inferencev1.EmbeddingsRequest) 
 }
 
 // post sends one request.
-func (p *cohereProvider) post(parent, ctx context.Context, body []byte, stream bool) (*http.Response, error) {
-	return post(parent, ctx, p.client, p.timeout, p, upstreamPost{
+func (p *cohereProvider) post(parent, ctx context.Context, deadline time.Time, body []byte, stream bool) (*http.Response, error) {
+	return post(parent, ctx, deadline, p.client, p.timeout, p, upstreamPost{
 		url: p.chatURL, body: body, accept: acceptFor(stream), entityHeaders: p.headers})
 }
 
 func (p *cohereProvider) authorize(_ context.Context, req *http.Request, _ []byte) ([]string, error) {
-	return keyAuth(p.secrets, p.apiKey, "", req)
+	return keyAuth(p.secrets, p.apiKey, "", &p.lastKeyHeader, req)
 }
 
 func (p *cohereProvider) parseError(status int, h http.Header, body []byte) *errs.Error {

@@ -33,6 +33,8 @@ type geminiProvider struct {
 	timeout   time.Duration
 	client    *http.Client
 	secrets   *secrets
+	// lastKeyHeader is the credential header of the last key resolved.
+	lastKeyHeader keyHeaderCache
 }
 
 func newGeminiProvider(se *config.ServedEntity, client *http.Client, sec *secrets) *geminiProvider {
@@ -104,8 +106,8 @@ func (p *geminiProvider) ChatStream(parent context.Context, req *inferencev1.Cha
 	if err != nil {
 		return err
 	}
-	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
-		return p.post(parent, ctx, p.streamURL, body, true)
+	call, err := openStream(parent, p.timeout, func(ctx context.Context, deadline time.Time) (*http.Response, error) {
+		return p.post(parent, ctx, deadline, p.streamURL, body, true)
 	})
 	if err != nil {
 		return err
@@ -221,15 +223,15 @@ func isBatchEmbedBody(body []byte) bool {
 // unary posts body and returns the whole 2xx answer, all within the served
 // entity's timeout.
 func (p *geminiProvider) unary(parent context.Context, url string, body []byte) ([]byte, error) {
-	raw, _, err := readUnary(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
-		return p.post(parent, ctx, url, body, false)
+	raw, _, err := readUnary(parent, p.timeout, func(ctx context.Context, deadline time.Time) (*http.Response, error) {
+		return p.post(parent, ctx, deadline, url, body, false)
 	})
 	return raw, err
 }
 
 // post sends one request.
-func (p *geminiProvider) post(parent, ctx context.Context, url string, body []byte, stream bool) (*http.Response, error) {
-	return post(parent, ctx, p.client, p.timeout, p, upstreamPost{
+func (p *geminiProvider) post(parent, ctx context.Context, deadline time.Time, url string, body []byte, stream bool) (*http.Response, error) {
+	return post(parent, ctx, deadline, p.client, p.timeout, p, upstreamPost{
 		url: url, body: body, accept: acceptFor(stream), entityHeaders: p.headers})
 }
 
@@ -239,7 +241,7 @@ func (p *geminiProvider) authorize(_ context.Context, req *http.Request, _ []byt
 	if p.kind == config.ProviderVertex {
 		header = ""
 	}
-	return keyAuth(p.secrets, p.apiKey, header, req)
+	return keyAuth(p.secrets, p.apiKey, header, &p.lastKeyHeader, req)
 }
 
 func (p *geminiProvider) parseError(status int, h http.Header, body []byte) *errs.Error {

@@ -1,11 +1,11 @@
 package provideradapter
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +41,8 @@ type openAIProvider struct {
 	// keyHeader, when set, carries the key as it is instead of as a bearer
 	// token (Azure OpenAI's api-key; see azure_provider.go).
 	keyHeader string
+	// lastKeyHeader is the credential header of the last key resolved.
+	lastKeyHeader keyHeaderCache
 }
 
 func newOpenAIProvider(se *config.ServedEntity, client *http.Client, sec *secrets) *openAIProvider {
@@ -135,8 +137,8 @@ func (p *openAIProvider) Embed(ctx context.Context, req *inferencev1.EmbeddingsR
 // unary posts body and returns the whole 2xx answer, all within the served
 // entity's timeout.
 func (p *openAIProvider) unary(parent context.Context, url string, body []byte, clientHeaders map[string]string) ([]byte, error) {
-	raw, _, err := readUnary(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
-		return p.post(parent, ctx, url, body, false, clientHeaders)
+	raw, _, err := readUnary(parent, p.timeout, func(ctx context.Context, deadline time.Time) (*http.Response, error) {
+		return p.post(parent, ctx, deadline, url, body, false, clientHeaders)
 	})
 	return raw, err
 }
@@ -149,8 +151,8 @@ func (p *openAIProvider) ChatStream(parent context.Context, req *inferencev1.Cha
 	if err != nil {
 		return err
 	}
-	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
-		return p.post(parent, ctx, p.chatURL, body, true, passthroughHeaders(passthrough, req.GetSource()))
+	call, err := openStream(parent, p.timeout, func(ctx context.Context, deadline time.Time) (*http.Response, error) {
+		return p.post(parent, ctx, deadline, p.chatURL, body, true, passthroughHeaders(passthrough, req.GetSource()))
 	})
 	if err != nil {
 		return err
@@ -229,13 +231,13 @@ func (p *openAIProvider) relayUnstreamed(parent, ctx context.Context, resp *http
 }
 
 // post sends one request; clientHeaders are a passthrough client's headers.
-func (p *openAIProvider) post(parent, ctx context.Context, url string, body []byte, stream bool, clientHeaders map[string]string) (*http.Response, error) {
-	return post(parent, ctx, p.client, p.timeout, p, upstreamPost{
+func (p *openAIProvider) post(parent, ctx context.Context, deadline time.Time, url string, body []byte, stream bool, clientHeaders map[string]string) (*http.Response, error) {
+	return post(parent, ctx, deadline, p.client, p.timeout, p, upstreamPost{
 		url: url, body: body, accept: acceptFor(stream), clientHeaders: clientHeaders, entityHeaders: p.headers})
 }
 
 func (p *openAIProvider) authorize(_ context.Context, req *http.Request, _ []byte) ([]string, error) {
-	return keyAuth(p.secrets, p.apiKey, p.keyHeader, req)
+	return keyAuth(p.secrets, p.apiKey, p.keyHeader, &p.lastKeyHeader, req)
 }
 
 func (p *openAIProvider) parseError(status int, h http.Header, body []byte) *errs.Error {
@@ -251,21 +253,30 @@ func passthroughHeaders(passthrough bool, src *inferencev1.Source) map[string]st
 	return src.GetHeaders()
 }
 
-// readAll reads up to limit bytes, sized by Content-Length when known.
+// readAll reads r to its end, failing past limit bytes; its buffer is
+// sized by Content-Length when that is known.
 func readAll(r io.Reader, contentLength, limit int64) ([]byte, error) {
 	size := int64(4096)
 	if contentLength > 0 && contentLength <= limit {
-		size = contentLength + 1 // +1 lets ReadFrom see EOF without growing
+		size = contentLength + 1 // +1 lets the read that sees EOF happen without growing
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 1)
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, errResponseTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if n > limit {
-		return nil, errResponseTooLarge
-	}
-	return buf.Bytes(), nil
 }
 
 var errResponseTooLarge = errors.New("provider response exceeds the size limit")

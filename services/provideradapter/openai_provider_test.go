@@ -274,6 +274,37 @@ func TestUnaryTimeout(t *testing.T) {
 	mustKind(t, err, errs.KindTimeout)
 }
 
+// The timeout bounds the whole unary answer, its body included, through the
+// gateway's own transport and through net/http's (the proxy fallback) alike.
+func TestUnaryTimeoutWhileReadingTheBody(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "1000")
+		_, _ = w.Write([]byte(`{"id":"half`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer upstream.Close()
+	for name, client := range map[string]*http.Client{"own transport": nil, "net/http transport": {Transport: &http.Transport{}}} {
+		t.Run(name, func(t *testing.T) {
+			srv, _ := newTestServer(t, upstreamConfig(upstream.URL, "m", "150ms", envKey(t)))
+			if client != nil {
+				srv.client = client
+			}
+			_, err := srv.Chat(context.Background(), &provideradapterv1.ChatRequest{Target: target("chat", "up"), Request: userRequest("x")})
+			e := mustKind(t, err, errs.KindTimeout)
+			if e.Code != "upstream_timeout" || !Retryable(e) || !strings.Contains(e.Message, "150ms") {
+				t.Fatalf("%+v", e)
+			}
+		})
+	}
+}
+
 // ...and after it, an idle gap longer than the timeout ends the stream with
 // an error chunk.
 func TestStreamIdleTimeout(t *testing.T) {
@@ -322,6 +353,23 @@ func TestClientCancellation(t *testing.T) {
 	time.AfterFunc(50*time.Millisecond, cancel)
 	_, err := srv.Chat(ctx, &provideradapterv1.ChatRequest{Target: target("chat", "up"), Request: userRequest("x")})
 	mustKind(t, err, errs.KindCanceled)
+}
+
+// A rotated key is sent from the next call on: the credential header built
+// for the old key is not reused.
+func TestRotatedKeyIsSent(t *testing.T) {
+	fake, base := startFakeUpstream(t)
+	srv, _ := newTestServer(t, upstreamConfig(base, "fake-gpt", "5s", envKey(t)))
+	for _, key := range []string{testKey, "sk-rotated-key", "sk-rotated-key", testKey} {
+		t.Setenv("TOLLGATE_TEST_PROVIDER_KEY", key)
+		if _, err := srv.Chat(context.Background(), &provideradapterv1.ChatRequest{Target: target("chat", "up"), Request: userRequest("x")}); err != nil {
+			t.Fatal(err)
+		}
+		reqs := fake.Requests()
+		if got := reqs[len(reqs)-1].Header.Get("Authorization"); got != "Bearer "+key {
+			t.Fatalf("after rotating to %q the provider got %q", key, got)
+		}
+	}
 }
 
 func TestAPIKeyFromFile(t *testing.T) {

@@ -12,17 +12,18 @@ import (
 	"github.com/tollgate/tollgate/services/kit/errs"
 )
 
-// postFunc sends one provider request within ctx and returns its 2xx
+// postFunc sends one provider request within ctx, to be answered by
+// deadline when that is set (see upstream.DoBefore), and returns its 2xx
 // response; a provider's post method, bound to its URL and body.
-type postFunc func(ctx context.Context) (*http.Response, error)
+type postFunc func(ctx context.Context, deadline time.Time) (*http.Response, error)
 
 // readUnary posts and returns the whole 2xx answer and its headers, all
 // within the served entity's timeout. Every provider's unary call has this
-// shape; only what they send and how they parse differs.
+// shape; only what they send and how they parse differs. The timeout is a
+// deadline on the request, not a context: on the gateway's own transport it
+// costs no timer (an error it causes is errProviderTimeout).
 func readUnary(parent context.Context, timeout time.Duration, post postFunc) ([]byte, http.Header, error) {
-	ctx, cancel := context.WithTimeoutCause(parent, timeout, errProviderTimeout)
-	defer cancel()
-	resp, err := post(ctx)
+	resp, err := post(parent, time.Now().Add(timeout))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -30,7 +31,7 @@ func readUnary(parent context.Context, timeout time.Duration, post postFunc) ([]
 	markFirstByte(parent)
 	raw, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes)
 	if err != nil {
-		return nil, nil, transportError(parent, ctx, timeout, err)
+		return nil, nil, transportError(parent, parent, timeout, err)
 	}
 	return raw, resp.Header, nil
 }
@@ -79,7 +80,7 @@ type streamCall struct {
 func openStream(parent context.Context, timeout time.Duration, post postFunc) (streamCall, error) {
 	ctx, cancel := context.WithCancelCause(parent)
 	idle := time.AfterFunc(timeout, func() { cancel(errProviderTimeout) })
-	resp, err := post(ctx)
+	resp, err := post(ctx, time.Time{}) // the idle timer bounds the stream, not a deadline
 	if err != nil {
 		idle.Stop()
 		cancel(nil)

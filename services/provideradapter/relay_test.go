@@ -29,7 +29,7 @@ type relayed struct {
 func relayScript(t *testing.T, endedEarly error, pieces ...string) ([]relayed, error) {
 	t.Helper()
 	body := &scriptedBody{pieces: pieces}
-	call, err := openStream(context.Background(), time.Minute, func(context.Context) (*http.Response, error) {
+	call, err := openStream(context.Background(), time.Minute, func(context.Context, time.Time) (*http.Response, error) {
 		return &http.Response{StatusCode: http.StatusOK, Body: body}, nil
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -76,8 +77,8 @@ func (p *responsesProvider) ChatStream(parent context.Context, req *inferencev1.
 	if err != nil {
 		return err
 	}
-	call, err := openStream(parent, p.timeout, func(ctx context.Context) (*http.Response, error) {
-		return p.post(parent, ctx, p.responsesURL, body, true, passthroughHeaders(passthrough, req.GetSource()))
+	call, err := openStream(parent, p.timeout, func(ctx context.Context, deadline time.Time) (*http.Response, error) {
+		return p.post(parent, ctx, deadline, p.responsesURL, body, true, passthroughHeaders(passthrough, req.GetSource()))
 	})
 	if err != nil {
 		return err

@@ -15,9 +15,23 @@ type callTrace struct {
 
 type traceKey struct{}
 
+// traceContext carries a callTrace: one allocation where context.WithValue
+// and the trace would be two.
+type traceContext struct {
+	context.Context
+	trace callTrace
+}
+
+func (c *traceContext) Value(key any) any {
+	if key == (traceKey{}) {
+		return &c.trace
+	}
+	return c.Context.Value(key)
+}
+
 func withTrace(ctx context.Context, start time.Time) (context.Context, *callTrace) {
-	t := &callTrace{start: start}
-	return context.WithValue(ctx, traceKey{}, t), t
+	c := &traceContext{Context: ctx, trace: callTrace{start: start}}
+	return c, &c.trace
 }
 
 // markFirstByte records the first byte of the call in ctx, once.

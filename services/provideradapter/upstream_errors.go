@@ -106,7 +106,7 @@ func transportError(parent, call context.Context, timeout time.Duration, err err
 		return errs.New(errs.KindCanceled, "canceled", "the request was canceled").Wrap(err)
 	case parent.Err() != nil:
 		return errs.New(errs.KindTimeout, "timeout", "the request timed out").Wrap(err)
-	case errors.Is(context.Cause(call), errProviderTimeout):
+	case errors.Is(err, errProviderTimeout) || errors.Is(context.Cause(call), errProviderTimeout):
 		e := errs.New(errs.KindTimeout, "upstream_timeout", "the provider did not answer within %s", timeout).Wrap(err)
 		e.Retryable = true
 		return e

@@ -36,9 +36,13 @@ func (s *Service) attempt(ctx context.Context, c *call, fn func(ctx context.Cont
 			continue
 		}
 		c.entity = e
-		actx, span := tracing.Start(ctx, tracerName, "provider.attempt",
-			attribute.String("tollgate.endpoint", c.route.ep.Name), attribute.String("tollgate.served_entity", e.se.Name),
-			attribute.String("tollgate.provider", e.se.Provider), attribute.Int("tollgate.attempt", i+1))
+		var attrs []attribute.KeyValue // built only for a span that records them
+		if tracing.Enabled() {
+			attrs = []attribute.KeyValue{
+				attribute.String("tollgate.endpoint", c.route.ep.Name), attribute.String("tollgate.served_entity", e.se.Name),
+				attribute.String("tollgate.provider", e.se.Provider), attribute.Int("tollgate.attempt", i+1)}
+		}
+		actx, span := tracing.Start(ctx, tracerName, "provider.attempt", attrs...)
 		err = fn(actx, e, &provideradapterv1.Target{
 			EndpointName: c.route.ep.Name, ServedEntityName: e.se.Name,
 			RequestId: c.requestID, Attempt: int32(i + 1),

@@ -120,7 +120,11 @@ func bearer(h string) string {
 // admit authenticates, resolves the endpoint, authorizes and takes quota, in
 // that order: an unauthenticated caller learns nothing about endpoints.
 func (s *Service) admit(ctx context.Context, c *call, endpoint string, task config.Task) error {
-	_, span := tracing.Start(ctx, tracerName, "authz.decide", attribute.String("tollgate.endpoint", endpoint))
+	var attrs []attribute.KeyValue // built only for a span that records them
+	if tracing.Enabled() {
+		attrs = []attribute.KeyValue{attribute.String("tollgate.endpoint", endpoint)}
+	}
+	_, span := tracing.Start(ctx, tracerName, "authz.decide", attrs...)
 	err := s.authorize(c, endpoint)
 	span.End()
 	if err != nil {

@@ -26,6 +26,9 @@ type entity struct {
 	breaker  *gobreaker.TwoStepCircuitBreaker[struct{}]
 	endpoint string
 	series   sync.Map // seriesKey → *entitySeries, its metric series
+	// alone is the plan of a call that tries only this entity, made once
+	// rather than per call; callers only read it.
+	alone []*entity
 }
 
 type routeTable struct {
@@ -78,7 +81,9 @@ func (c *routeCache) compile(snap *config.Snapshot) *routeTable {
 		for j := range ep.ServedEntities {
 			se := &ep.ServedEntities[j]
 			id := config.ServedEntityID(ep.Name, se)
-			r.entities = append(r.entities, &entity{se: se, id: id, breaker: c.breakerFor(ep.Name, se.Name, id), endpoint: ep.Name})
+			e := &entity{se: se, id: id, breaker: c.breakerFor(ep.Name, se.Name, id), endpoint: ep.Name}
+			e.alone = []*entity{e}
+			r.entities = append(r.entities, e)
 			r.total += se.TrafficPercentage
 		}
 		t.byName[ep.Name] = r
@@ -112,7 +117,7 @@ func (c *routeCache) breakerFor(endpoint, name, id string) *gobreaker.TwoStepCir
 func (r *route) plan() []*entity {
 	first := r.pick()
 	if !r.ep.Fallback.Enabled || len(r.entities) == 1 {
-		return []*entity{first}
+		return first.alone
 	}
 	candidates := make([]*entity, 0, len(r.entities))
 	candidates = append(candidates, first)

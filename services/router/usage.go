@@ -2,7 +2,6 @@ package router
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	inferencev1 "github.com/tollgate/tollgate/gen/go/tollgate/inference/v1"
@@ -68,39 +67,6 @@ func apiType(d inferencev1.Dialect) string {
 		return "gemini"
 	default:
 		return "canonical"
-	}
-}
-
-// clientKind recognises well-known clients from their User-Agent.
-func clientKind(ua string) string {
-	l := strings.ToLower(ua)
-	switch {
-	case ua == "":
-		return "unknown"
-	case strings.HasPrefix(l, "claude-cli/"):
-		return "claude-code"
-	case strings.Contains(l, "codex"):
-		return "codex"
-	case strings.Contains(l, "geminicli") || strings.Contains(l, "gemini-cli"):
-		return "gemini-cli"
-	case strings.Contains(l, "cursor"):
-		return "cursor"
-	case strings.Contains(l, "opencode"):
-		return "opencode"
-	case strings.Contains(l, "qwen-code"):
-		return "qwen-code"
-	case strings.HasPrefix(l, "openai/go"):
-		return "openai-go-sdk"
-	case strings.HasPrefix(l, "openai/"):
-		return "openai-sdk"
-	case strings.HasPrefix(l, "anthropic/"):
-		return "anthropic-sdk"
-	case strings.Contains(l, "google-genai-sdk") || strings.Contains(l, "genai"):
-		return "genai-sdk"
-	case strings.HasPrefix(l, "grpc-go/"):
-		return "grpc"
-	default:
-		return "other"
 	}
 }
 

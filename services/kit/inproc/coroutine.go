@@ -14,7 +14,13 @@ type coroutine struct {
 	next func() (any, bool)
 	stop func()
 	// call is the next call to run, set before next resumes an idle coroutine.
-	call func(yield func(any) bool)
+	call call
+}
+
+// call is one server-streaming call to run on a coroutine: an interface
+// its stream implements, where a closure would be one more allocation.
+type call interface {
+	run(yield func(any) bool)
 }
 
 // callEnded is what an idle coroutine yields when its call has returned.
@@ -26,7 +32,7 @@ func newCoroutine() *coroutine {
 		for {
 			call := co.call
 			co.call = nil
-			call(yield)
+			call.run(yield)
 			// Suspended here until the next call (true) or until stopped.
 			if !yield(callEnded{}) {
 				return

@@ -39,6 +39,11 @@ type pullStream struct {
 	header      metadata.MD
 	trailer     metadata.MD
 	headerReady bool
+
+	// The handler's side and what the interceptor is told, allocated
+	// with the stream.
+	server pullServerStream
+	info   grpc.StreamServerInfo
 }
 
 func (c *Conn) newPullStream(ctx context.Context, sd grpc.StreamDesc, method string) *pullStream {
@@ -49,18 +54,9 @@ func (p *pullStream) start() {
 	p.started = true
 	sctx, cancel := context.WithCancel(serverContext(p.ctx))
 	p.cancel = cancel
-	ss := &pullServerStream{ctx: sctx, p: p}
+	p.server = pullServerStream{ctx: sctx, p: p}
 	p.co = getCoroutine()
-	p.co.call = func(yield func(any) bool) {
-		ss.yield = yield
-		if p.conn.streamInt != nil {
-			info := &grpc.StreamServerInfo{FullMethod: p.method, IsServerStream: true}
-			p.err = p.conn.streamInt(p.conn.impl, ss, info, p.sd.Handler)
-		} else {
-			p.err = p.sd.Handler(p.conn.impl, ss)
-		}
-		ss.yield = nil // the coroutine moves on to other calls
-	}
+	p.co.call = p
 	// A client that goes away without reading to the end must not leave the
 	// handler suspended forever: its sends fail from then on and it is run
 	// to its end here.
@@ -77,6 +73,19 @@ func (p *pullStream) start() {
 		}
 		p.finish()
 	})
+}
+
+// run runs the handler on the coroutine, yield handing its messages out.
+func (p *pullStream) run(yield func(any) bool) {
+	ss := &p.server
+	ss.yield = yield
+	if p.conn.streamInt != nil {
+		p.info = grpc.StreamServerInfo{FullMethod: p.method, IsServerStream: true}
+		p.err = p.conn.streamInt(p.conn.impl, ss, &p.info, p.sd.Handler)
+	} else {
+		p.err = p.sd.Handler(p.conn.impl, ss)
+	}
+	ss.yield = nil // the coroutine moves on to other calls
 }
 
 // advance runs the handler to its next message or its end. Callers hold mu.

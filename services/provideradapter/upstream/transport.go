@@ -3,9 +3,12 @@
 // goroutines per connection (a write loop and a read loop) and back; on the
 // gateway's hot path those hand-offs cost more CPU than the call itself.
 // This transport writes the request and reads the response on the caller's
-// goroutine, keeping net/http's own request writer and response parser (so
-// chunked bodies, framing and header rules stay net/http's), and keeps
-// connections alive in a per-host pool.
+// goroutine, keeping net/http's own response parser (so chunked bodies,
+// framing and header rules stay net/http's) and writing requests byte for
+// byte as net/http does (request_writer.go), and keeps connections alive in
+// a per-host pool. The adapter calls it through NewRequest and Do or
+// DoBefore (request.go, deadline.go), which skip http.Client's per-request
+// work and bound a unary call by a connection deadline instead of a timer.
 //
 // It does not do HTTP/2 or proxies: providers all speak HTTP/1.1, and
 // NewClient falls back to net/http when a proxy is configured.
@@ -42,9 +45,19 @@ type Transport struct {
 	ReadBufferSize  int
 	WriteBufferSize int
 
+	// noRedirects marks the transport of a NewClient client: Do may call
+	// it directly, as the client follows no redirects.
+	noRedirects bool
+
 	mu   sync.Mutex
-	idle map[string][]*conn
+	idle map[poolKey][]*conn
 }
+
+// poolKey names the connections that can carry a request: its URL's scheme
+// and host as written (a host spelled with and without its default port
+// gets two pools, which costs nothing but a connection; building one
+// canonical key per request would cost allocations).
+type poolKey struct{ scheme, host string }
 
 // NewTransport returns a transport with the gateway's defaults.
 func NewTransport() *Transport {
@@ -62,7 +75,9 @@ func NewTransport() *Transport {
 // provider API does not redirect, and following one would replay the
 // request and its key somewhere unexpected.
 func NewClient(fallback http.RoundTripper) *http.Client {
-	var rt http.RoundTripper = NewTransport()
+	t := NewTransport()
+	t.noRedirects = true
+	var rt http.RoundTripper = t
 	for _, v := range []string{"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"} {
 		if os.Getenv(v) != "" {
 			rt = fallback
@@ -76,10 +91,13 @@ func NewClient(fallback http.RoundTripper) *http.Client {
 
 type conn struct {
 	net.Conn
-	key    string
+	key    poolKey
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	idleAt time.Time
+	// abort unblocks the connection's pending I/O; made once per
+	// connection rather than once per request.
+	abort func()
 }
 
 // longAgo is a deadline in the past: setting it unblocks pending I/O at once.
@@ -88,26 +106,31 @@ var longAgo = time.Unix(1, 0)
 // RoundTrip sends req and returns the response; its body must be closed
 // (fully read first, for the connection to be reused).
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.send(req, callDeadline{})
+}
+
+// send is RoundTrip within dl.
+func (t *Transport) send(req *http.Request, dl callDeadline) (*http.Response, error) {
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		closeBody(req)
 		return nil, errors.New("upstream: unsupported URL scheme " + req.URL.Scheme)
 	}
-	key := req.URL.Scheme + "://" + hostPort(req.URL)
+	key := poolKey{scheme: req.URL.Scheme, host: req.URL.Host}
 	if tracing.Enabled() {
-		return t.tracedRoundTrip(req, key)
+		return t.tracedRoundTrip(req, key, dl)
 	}
-	return t.roundTrip(req, key)
+	return t.roundTrip(req, key, dl)
 }
 
 // tracedRoundTrip records the upstream call as a span (until the response
 // headers arrive) and passes the trace on in a traceparent header.
-func (t *Transport) tracedRoundTrip(req *http.Request, key string) (*http.Response, error) {
+func (t *Transport) tracedRoundTrip(req *http.Request, key poolKey, dl callDeadline) (*http.Response, error) {
 	ctx, span := tracing.Start(req.Context(), "tollgate/provider-adapter", "upstream.request",
 		attribute.String("http.request.method", req.Method), attribute.String("server.address", req.URL.Host))
 	defer span.End()
 	req = req.Clone(ctx) // a RoundTripper must not modify the caller's request
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
-	resp, err := t.roundTrip(req, key)
+	resp, err := t.roundTrip(req, key, dl)
 	if err != nil {
 		span.SetStatus(codes.Error, err.Error())
 		return nil, err
@@ -119,17 +142,17 @@ func (t *Transport) tracedRoundTrip(req *http.Request, key string) (*http.Respon
 	return resp, nil
 }
 
-func (t *Transport) roundTrip(req *http.Request, key string) (*http.Response, error) {
+func (t *Transport) roundTrip(req *http.Request, key poolKey, dl callDeadline) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		c, reused := t.get(key)
 		if c == nil {
 			var err error
-			if c, err = t.dial(req.Context(), req.URL.Scheme, key); err != nil {
+			if c, err = t.dial(req.Context(), key, dl.at); err != nil {
 				closeBody(req)
-				return nil, err
+				return nil, dl.explain(err)
 			}
 		}
-		resp, err := t.exchange(req, c)
+		resp, err := t.exchange(req, c, dl)
 		if err == nil {
 			return resp, nil
 		}
@@ -137,7 +160,7 @@ func (t *Transport) roundTrip(req *http.Request, key string) (*http.Response, er
 		// the server read anything: the request is safe to send once more.
 		// Its pool mates are likely just as dead (a restarted upstream closes
 		// them all), so they go too and the retry dials afresh.
-		if reused && attempt == 0 && staleConn(err) && req.Context().Err() == nil && rewind(req) {
+		if reused && attempt == 0 && staleConn(err) && req.Context().Err() == nil && !dl.passed() && rewind(req) {
 			t.dropIdle(key)
 			continue
 		}
@@ -145,14 +168,20 @@ func (t *Transport) roundTrip(req *http.Request, key string) (*http.Response, er
 		if ctxErr := req.Context().Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
+		if dl.passed() {
+			return nil, dl.exceeded(context.DeadlineExceeded) // as a context with the deadline would say
+		}
 		return nil, err
 	}
 }
 
-func (t *Transport) exchange(req *http.Request, c *conn) (*http.Response, error) {
-	// Blocking reads and writes end when the request's context does.
-	stop := context.AfterFunc(req.Context(), func() { _ = c.SetDeadline(longAgo) })
-	if err := req.Write(c.bw); err != nil {
+func (t *Transport) exchange(req *http.Request, c *conn, dl callDeadline) (*http.Response, error) {
+	// Blocking reads and writes end at the deadline (none clears the last
+	// request's), and when the request's context ends: the deadline is
+	// set first, so that an abort is never overwritten.
+	_ = c.SetDeadline(dl.at)
+	stop := context.AfterFunc(req.Context(), c.abort)
+	if err := writeRequest(c.bw, req); err != nil {
 		stop()
 		c.Close()
 		return nil, err
@@ -168,7 +197,7 @@ func (t *Transport) exchange(req *http.Request, c *conn) (*http.Response, error)
 		c.Close()
 		return nil, err
 	}
-	resp.Body = &body{ReadCloser: resp.Body, c: c, t: t, stop: stop, reuse: !resp.Close && !req.Close,
+	resp.Body = &body{ReadCloser: resp.Body, c: c, t: t, stop: stop, dl: dl, reuse: !resp.Close && !req.Close,
 		atEOF: resp.Body == http.NoBody}
 	return resp, nil
 }
@@ -179,6 +208,7 @@ type body struct {
 	c      *conn
 	t      *Transport
 	stop   func() bool
+	dl     callDeadline
 	reuse  bool
 	atEOF  bool
 	closed bool
@@ -188,6 +218,8 @@ func (b *body) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF {
 		b.atEOF = true
+	} else if err != nil {
+		err = b.dl.explain(err)
 	}
 	return n, err
 }
@@ -207,11 +239,17 @@ func (b *body) Close() error {
 	return err
 }
 
-func (t *Transport) dial(ctx context.Context, scheme, key string) (*conn, error) {
-	addr := key[len(scheme)+3:]
+func (t *Transport) dial(ctx context.Context, key poolKey, deadline time.Time) (*conn, error) {
+	addr := dialAddr(key)
+	dialer := t.Dialer
+	if !deadline.IsZero() && (dialer.Deadline.IsZero() || deadline.Before(dialer.Deadline)) {
+		d := *dialer
+		d.Deadline = deadline
+		dialer = &d
+	}
 	var nc net.Conn
 	var err error
-	if scheme == "https" {
+	if key.scheme == "https" {
 		cfg := t.TLSConfig.Clone()
 		if cfg == nil {
 			cfg = &tls.Config{}
@@ -220,20 +258,22 @@ func (t *Transport) dial(ctx context.Context, scheme, key string) (*conn, error)
 			cfg.ServerName, _, _ = net.SplitHostPort(addr)
 		}
 		cfg.NextProtos = []string{"http/1.1"}
-		nc, err = (&tls.Dialer{NetDialer: t.Dialer, Config: cfg}).DialContext(ctx, "tcp", addr)
+		nc, err = (&tls.Dialer{NetDialer: dialer, Config: cfg}).DialContext(ctx, "tcp", addr)
 	} else {
-		nc, err = t.Dialer.DialContext(ctx, "tcp", addr)
+		nc, err = dialer.DialContext(ctx, "tcp", addr)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &conn{Conn: nc, key: key,
-		br: bufio.NewReaderSize(nc, t.ReadBufferSize), bw: bufio.NewWriterSize(nc, t.WriteBufferSize)}, nil
+	c := &conn{Conn: nc, key: key,
+		br: bufio.NewReaderSize(nc, t.ReadBufferSize), bw: bufio.NewWriterSize(nc, t.WriteBufferSize)}
+	c.abort = func() { _ = c.SetDeadline(longAgo) }
+	return c, nil
 }
 
 // get takes the most recently used idle connection (it is the least likely
 // to have been closed by the server).
-func (t *Transport) get(key string) (*conn, bool) {
+func (t *Transport) get(key poolKey) (*conn, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	list := t.idle[key]
@@ -242,8 +282,7 @@ func (t *Transport) get(key string) (*conn, bool) {
 		list = list[:len(list)-1]
 		t.idle[key] = list
 		if time.Since(c.idleAt) < t.IdleTimeout {
-			_ = c.SetDeadline(time.Time{})
-			return c, true
+			return c, true // exchange sets its deadline
 		}
 		c.Close()
 	}
@@ -255,7 +294,7 @@ func (t *Transport) put(c *conn) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.idle == nil {
-		t.idle = map[string][]*conn{}
+		t.idle = map[poolKey][]*conn{}
 	}
 	list := t.idle[c.key]
 	// Drop connections idle too long (oldest first) while we are here.
@@ -272,7 +311,7 @@ func (t *Transport) put(c *conn) {
 }
 
 // dropIdle closes the pooled connections to one host.
-func (t *Transport) dropIdle(key string) {
+func (t *Transport) dropIdle(key poolKey) {
 	t.mu.Lock()
 	list := t.idle[key]
 	delete(t.idle, key)
@@ -304,6 +343,10 @@ func rewind(req *http.Request) bool {
 	if req.Body == nil || req.Body == http.NoBody {
 		return true
 	}
+	if b, ok := req.Body.(*memBody); ok {
+		b.rewind()
+		return true
+	}
 	if req.GetBody == nil {
 		return false
 	}
@@ -321,8 +364,10 @@ func closeBody(req *http.Request) {
 	}
 }
 
-// hostPort is the dial address of u, with the scheme's default port.
-func hostPort(u *url.URL) string {
+// dialAddr is the address to dial for key: its host, with the scheme's
+// default port when the URL names none.
+func dialAddr(key poolKey) string {
+	u := url.URL{Scheme: key.scheme, Host: key.host}
 	port := u.Port()
 	if port == "" {
 		port = "80"

@@ -232,6 +232,21 @@ func BenchmarkRoundTrip(b *testing.B) {
 			}
 		})
 	}
+	// As the adapter sends: NewRequest and DoBefore on a NewClient client.
+	b.Run("adapter", func(b *testing.B) {
+		c := NewClient(nil)
+		body := []byte(`{"a":1}`)
+		b.ReportAllocs()
+		for b.Loop() {
+			req, _ := NewRequest(context.Background(), c, http.MethodPost, srv.URL, body)
+			resp, err := DoBefore(c, req, time.Now().Add(time.Minute), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
 }
 
 // After an upstream restart every pooled connection is dead: one request

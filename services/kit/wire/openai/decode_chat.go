@@ -3,6 +3,7 @@ package openai
 import (
 	"github.com/tollgate/tollgate/services/kit/wire/internal/jsonx"
 
+	"bytes"
 	"encoding/base64"
 	"strings"
 
@@ -88,93 +89,105 @@ func DecodeChatRequestExtras(body []byte) (*inferencev1.ChatRequest, GatewayExtr
 	if err := jsonx.ScanTopLevel(body, f.set); err != nil {
 		return nil, GatewayExtras{}, jsonx.ToInvalid(err)
 	}
-	r, err := f.decode()
-	if err != nil {
+	d := new(decodedChat)
+	r := &d.request
+	if err := f.decode(r); err != nil {
 		return nil, GatewayExtras{}, jsonx.ToInvalid(err)
 	}
 	extras, err := decodeExtras(f.clientRequestID, f.usageContext)
 	if err != nil {
 		return nil, GatewayExtras{}, jsonx.ToInvalid(err)
 	}
-	r.Source = &inferencev1.Source{
+	d.source = inferencev1.Source{
 		Dialect:      inferencev1.Dialect_DIALECT_OPENAI_CHAT,
 		OriginalBody: body,
 		ClientModel:  r.Model,
 	}
+	r.Source = &d.source
 	return r, extras, nil
 }
 
-func (f *chatFields) decode() (*inferencev1.ChatRequest, error) {
-	r := &inferencev1.ChatRequest{}
+// decodedChat is a decoded request with its source, in one allocation.
+type decodedChat struct {
+	request inferencev1.ChatRequest
+	source  inferencev1.Source
+}
+
+func (f *chatFields) decode(r *inferencev1.ChatRequest) error {
 	var err error
 	if !jsonx.Present(f.model) {
-		return nil, jsonx.InField("model", jsonx.ErrRequired)
+		return jsonx.InField("model", jsonx.ErrRequired)
 	}
 	if r.Model, err = jsonx.ReadString(f.model); err != nil {
-		return nil, jsonx.InField("model", err)
+		return jsonx.InField("model", err)
 	}
 	if r.Model == "" {
-		return nil, jsonx.InField("model", jsonx.BadValue("must not be empty"))
+		return jsonx.InField("model", jsonx.BadValue("must not be empty"))
 	}
 	if r.Messages, err = decodeMessages(f.messages); err != nil {
-		return nil, jsonx.InField("messages", err)
+		return jsonx.InField("messages", err)
 	}
 	if jsonx.Present(f.tools) {
 		if r.Tools, err = decodeTools(f.tools); err != nil {
-			return nil, jsonx.InField("tools", err)
+			return jsonx.InField("tools", err)
 		}
 	}
 	if jsonx.Present(f.toolChoice) {
 		if r.ToolChoice, err = decodeToolChoice(f.toolChoice); err != nil {
-			return nil, jsonx.InField("tool_choice", err)
+			return jsonx.InField("tool_choice", err)
 		}
 	}
 	if r.Sampling, err = f.decodeSampling(); err != nil {
-		return nil, err
+		return err
 	}
 	if jsonx.Present(f.stream) {
 		if r.Stream, err = jsonx.ReadBool(f.stream); err != nil {
-			return nil, jsonx.InField("stream", err)
+			return jsonx.InField("stream", err)
 		}
 	}
 	if jsonx.Present(f.streamOptions) {
 		if r.IncludeUsage, err = decodeStreamOptions(f.streamOptions); err != nil {
-			return nil, jsonx.InField("stream_options", err)
+			return jsonx.InField("stream_options", err)
 		}
 	}
 	if jsonx.Present(f.responseFormat) {
 		if r.ResponseFormat, err = decodeResponseFormat(f.responseFormat); err != nil {
-			return nil, jsonx.InField("response_format", err)
+			return jsonx.InField("response_format", err)
 		}
 	}
 	if jsonx.Present(f.reasoningEffort) {
 		effort, err := jsonx.ReadString(f.reasoningEffort)
 		if err != nil {
-			return nil, jsonx.InField("reasoning_effort", err)
+			return jsonx.InField("reasoning_effort", err)
 		}
 		r.Reasoning = &inferencev1.Reasoning{Effort: effort, Enabled: effort != "none"}
 	}
 	if jsonx.Present(f.user) {
 		if r.User, err = jsonx.ReadString(f.user); err != nil {
-			return nil, jsonx.InField("user", err)
+			return jsonx.InField("user", err)
 		}
 	}
 	if jsonx.Present(f.parallelToolCalls) {
 		b, err := jsonx.ReadBool(f.parallelToolCalls)
 		if err != nil {
-			return nil, jsonx.InField("parallel_tool_calls", err)
+			return jsonx.InField("parallel_tool_calls", err)
 		}
 		r.ParallelToolCalls = &b
 	}
 	if jsonx.Present(f.metadata) {
 		if r.Metadata, err = jsonx.ReadStringMap(f.metadata); err != nil {
-			return nil, jsonx.InField("metadata", err)
+			return jsonx.InField("metadata", err)
 		}
 	}
-	return r, nil
+	return nil
 }
 
 func (f *chatFields) decodeSampling() (*inferencev1.Sampling, error) {
+	if !jsonx.Present(f.temperature) && !jsonx.Present(f.topP) && !jsonx.Present(f.presencePenalty) &&
+		!jsonx.Present(f.frequencyPenalty) && !jsonx.Present(f.maxTokens) && !jsonx.Present(f.maxCompletionTokens) &&
+		!jsonx.Present(f.n) && !jsonx.Present(f.seed) && !jsonx.Present(f.stop) {
+		return nil, nil // nothing to read: no Sampling to allocate
+	}
 	s := &inferencev1.Sampling{}
 	var opt jsonx.Optionals
 	opt.Float("temperature", f.temperature, &s.Temperature)
@@ -345,17 +358,26 @@ func decodeMessage(v []byte) (*inferencev1.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	msg := &inferencev1.Message{}
+	var msg *inferencev1.Message
+	var text *textMessage
+	if jsonx.Present(content) && content[0] == '"' {
+		text = new(textMessage)
+		msg = &text.message
+	} else {
+		msg = &inferencev1.Message{}
+	}
 	if !jsonx.Present(role) {
 		return nil, jsonx.InField("role", jsonx.ErrRequired)
 	}
-	roleName, err := jsonx.ReadString(role)
-	if err != nil {
-		return nil, jsonx.InField("role", err)
-	}
 	var ok bool
-	if msg.Role, ok = roles[roleName]; !ok {
-		return nil, jsonx.InField("role", jsonx.BadValue("must be one of system, developer, user, assistant, tool"))
+	if msg.Role, ok = knownRole(role); !ok {
+		roleName, err := jsonx.ReadString(role)
+		if err != nil {
+			return nil, jsonx.InField("role", err)
+		}
+		if msg.Role, ok = roles[roleName]; !ok {
+			return nil, jsonx.InField("role", jsonx.BadValue("must be one of system, developer, user, assistant, tool"))
+		}
 	}
 	if jsonx.Present(name) {
 		if msg.Name, err = jsonx.ReadString(name); err != nil {
@@ -385,10 +407,39 @@ func decodeMessage(v []byte) (*inferencev1.Message, error) {
 		}
 		return msg, nil
 	}
+	if text != nil {
+		if text.text.Text, err = jsonx.ReadString(content); err != nil {
+			return nil, jsonx.InField("content", err)
+		}
+		text.part.Part = &text.text
+		text.parts[0] = &text.part
+		msg.Content = text.parts[:]
+		return msg, nil
+	}
 	if msg.Content, err = decodeContent(content); err != nil {
 		return nil, jsonx.InField("content", err)
 	}
 	return msg, nil
+}
+
+// textMessage is a message whose content is one string, with its one text
+// part, in one allocation.
+type textMessage struct {
+	message inferencev1.Message
+	part    inferencev1.ContentPart
+	text    inferencev1.ContentPart_Text
+	parts   [1]*inferencev1.ContentPart
+}
+
+// knownRole looks up a role given as a plain JSON string (no escapes)
+// without making a string of it; ok is false for anything else, which the
+// caller reads the general way.
+func knownRole(v []byte) (inferencev1.Role, bool) {
+	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
+		return 0, false
+	}
+	r, ok := roles[string(v[1:len(v)-1])]
+	return r, ok
 }
 
 // decodeContent reads a string or an array of content parts. Part types the

@@ -44,6 +44,7 @@ func RewriteForUpstream(original []byte, model string, forceIncludeUsage bool) (
 	var editsBuf [24]memberEdit
 	edits := editsBuf[:0]
 	var quotedModel []byte
+	var quotedModelBuf [64]byte // the quoted model, on the stack when it fits
 	changed, sawModel, sawStreamOptions := false, false, false
 	for i := range members {
 		m := &members[i]
@@ -53,11 +54,9 @@ func RewriteForUpstream(original []byte, model string, forceIncludeUsage bool) (
 		case "model":
 			sawModel = true
 			if quotedModel == nil {
-				quotedModel = jsonx.AppendString(make([]byte, 0, len(model)+2), model)
+				quotedModel = jsonx.AppendString(quotedModelBuf[:0], model)
 			}
-			if !bytes.Equal(val, quotedModel) {
-				e.replace = quotedModel
-			}
+			e.model = !bytes.Equal(val, quotedModel)
 		case gatewayFieldClientRequestID, gatewayFieldUsageContext:
 			e.drop = true
 		case "stream_options":
@@ -70,7 +69,7 @@ func RewriteForUpstream(original []byte, model string, forceIncludeUsage bool) (
 				e.replace = v
 			}
 		}
-		changed = changed || e.drop || e.replace != nil
+		changed = changed || e.drop || e.model || e.replace != nil
 		edits = append(edits, e)
 	}
 	addModel := !sawModel
@@ -91,9 +90,13 @@ func RewriteForUpstream(original []byte, model string, forceIncludeUsage bool) (
 			out = append(out, ',')
 		}
 		first = false
-		if e.replace != nil {
+		if e.model || e.replace != nil {
 			out = append(out, original[m.SegStart:m.ValStart]...)
-			out = append(out, e.replace...)
+			if e.model {
+				out = append(out, quotedModel...)
+			} else {
+				out = append(out, e.replace...)
+			}
 			out = append(out, original[m.ValEnd:m.SegEnd]...)
 		} else {
 			out = append(out, original[m.SegStart:m.SegEnd]...)
@@ -117,9 +120,11 @@ func RewriteForUpstream(original []byte, model string, forceIncludeUsage bool) (
 }
 
 // memberEdit is what happens to one top-level member: kept as is, dropped,
-// or its value replaced.
+// or its value replaced (by the quoted model when model is set, which
+// keeps that on the stack).
 type memberEdit struct {
 	drop    bool
+	model   bool
 	replace []byte
 }
 
