@@ -1,43 +1,6 @@
 package router
 
-import (
-	"strings"
-	"testing"
-)
-
-// clientKindByLowering is clientKind as it was first written: lower the
-// whole User-Agent, then match.
-func clientKindByLowering(ua string) string {
-	l := strings.ToLower(ua)
-	switch {
-	case ua == "":
-		return "unknown"
-	case strings.HasPrefix(l, "claude-cli/"):
-		return "claude-code"
-	case strings.Contains(l, "codex"):
-		return "codex"
-	case strings.Contains(l, "geminicli") || strings.Contains(l, "gemini-cli"):
-		return "gemini-cli"
-	case strings.Contains(l, "cursor"):
-		return "cursor"
-	case strings.Contains(l, "opencode"):
-		return "opencode"
-	case strings.Contains(l, "qwen-code"):
-		return "qwen-code"
-	case strings.HasPrefix(l, "openai/go"):
-		return "openai-go-sdk"
-	case strings.HasPrefix(l, "openai/"):
-		return "openai-sdk"
-	case strings.HasPrefix(l, "anthropic/"):
-		return "anthropic-sdk"
-	case strings.Contains(l, "google-genai-sdk") || strings.Contains(l, "genai"):
-		return "genai-sdk"
-	case strings.HasPrefix(l, "grpc-go/"):
-		return "grpc"
-	default:
-		return "other"
-	}
-}
+import "testing"
 
 func TestClientKind(t *testing.T) {
 	for ua, want := range map[string]string{
@@ -65,9 +28,6 @@ func TestClientKind(t *testing.T) {
 	} {
 		if got := clientKind(ua); got != want {
 			t.Errorf("clientKind(%q) = %q, want %q", ua, got, want)
-		}
-		if got, ref := clientKind(ua), clientKindByLowering(ua); got != ref {
-			t.Errorf("clientKind(%q) = %q, lowering first gives %q", ua, got, ref)
 		}
 	}
 }

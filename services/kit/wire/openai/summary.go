@@ -47,17 +47,8 @@ type simpleChoice struct {
 func (s *chatSummary) read(h rawSummaryHead) bool {
 	var strs jsonx.StringBatch
 	r := &s.resp
-	if jsonx.Present(h.id) && strs.Add(&r.Id, h.id) != nil {
+	if !h.readIdentity(&strs, &r.Id, &r.Model, &r.Created) {
 		return false
-	}
-	if jsonx.Present(h.model) && strs.Add(&r.Model, h.model) != nil {
-		return false
-	}
-	if jsonx.Present(h.created) {
-		var err error
-		if r.Created, err = jsonx.ReadInt64(h.created); err != nil {
-			return false
-		}
 	}
 	if jsonx.Present(h.usage) {
 		if readUsageInto(h.usage, &s.usage) != nil {
@@ -259,17 +250,8 @@ type chunkSummary struct {
 func (s *chunkSummary) read(h rawSummaryHead) bool {
 	var strs jsonx.StringBatch
 	c := &s.chunk
-	if jsonx.Present(h.id) && strs.Add(&c.Id, h.id) != nil {
+	if !h.readIdentity(&strs, &c.Id, &c.Model, &c.Created) {
 		return false
-	}
-	if jsonx.Present(h.model) && strs.Add(&c.Model, h.model) != nil {
-		return false
-	}
-	if jsonx.Present(h.created) {
-		var err error
-		if c.Created, err = jsonx.ReadInt64(h.created); err != nil {
-			return false
-		}
 	}
 	if jsonx.Present(h.usage) {
 		u := new(inferencev1.Usage)
@@ -336,6 +318,24 @@ func readSimpleDelta(v []byte, d *inferencev1.ChoiceDelta, strs *jsonx.StringBat
 			return false
 		}
 		if strs.Add(&d.Text, m[1]) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// readIdentity reads the id, model and created members an answer and a
+// chunk share (each when present); false when one is malformed.
+func (h rawSummaryHead) readIdentity(strs *jsonx.StringBatch, id, model *string, created *int64) bool {
+	if jsonx.Present(h.id) && strs.Add(id, h.id) != nil {
+		return false
+	}
+	if jsonx.Present(h.model) && strs.Add(model, h.model) != nil {
+		return false
+	}
+	if jsonx.Present(h.created) {
+		var err error
+		if *created, err = jsonx.ReadInt64(h.created); err != nil {
 			return false
 		}
 	}
