@@ -9,11 +9,15 @@ BUF_VERSION              := v1.75.0
 PROTOC_GEN_GO_VERSION    := v1.36.12
 PROTOC_GEN_GO_GRPC_VER   := v1.6.2
 GRPC_GATEWAY_VERSION     := v2.33.0
+# No tagged release after v0.6.0 carries the fix for nil oneof messages
+# (vtprotobuf#137); gen/go.mod requires the same commit as the runtime.
+VTPROTOBUF_VERSION       := v0.6.1-0.20250313105119-ba97887b0a25
 GOOGLE_PROTO_FILES_VER   := 6.0.1
 
 TOOLS    := $(CURDIR)/.tools
 TOOLBIN  := $(TOOLS)/bin
 BUF      := $(TOOLBIN)/buf
+VTPROTO  := $(TOOLBIN)/protoc-gen-go-vtproto
 BIN      := $(CURDIR)/bin
 MODULES  := gen services/kit services/authz services/quota services/provideradapter services/telemetry services/router services/allinone e2e
 SERVICE_MODULES := services/kit services/authz services/quota services/provideradapter services/telemetry services/router services/allinone
@@ -24,7 +28,7 @@ export PATH := $(TOOLBIN):$(PATH)
 .PHONY: tools generate check lint breaking drift vet fmt build run test test-unit test-e2e bench clean e2e-deps test-deps
 
 ## tools: install pinned buf, protoc plugins and googleapis protos into .tools/
-tools: $(BUF) $(TOOLS)/googleapis/google/api/httpbody.proto
+tools: $(BUF) $(VTPROTO) $(TOOLS)/googleapis/google/api/httpbody.proto
 
 $(BUF):
 	mkdir -p $(TOOLBIN)
@@ -33,6 +37,11 @@ $(BUF):
 	GOBIN=$(TOOLBIN) GOWORK=off go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VER)
 	GOBIN=$(TOOLBIN) GOWORK=off go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@$(GRPC_GATEWAY_VERSION)
 	GOBIN=$(TOOLBIN) GOWORK=off go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY_VERSION)
+
+# Its own target, so machines whose .tools/ predates it install it too.
+$(VTPROTO):
+	mkdir -p $(TOOLBIN)
+	GOBIN=$(TOOLBIN) GOWORK=off go install github.com/planetscale/vtprotobuf/cmd/protoc-gen-go-vtproto@$(VTPROTOBUF_VERSION)
 
 # googleapis' http annotation protos come from the npm package google-proto-files
 # (the buf.build registry is unreachable); only the three files we import are staged.

@@ -118,6 +118,8 @@ func (i *Interceptors) seriesOf(method string) *methodSeries {
 }
 
 // NewGRPCServer builds a server with the interceptors, health and reflection.
+// Its messages go through the mesh codec (codec.go), which this package
+// registers as grpc-go's proto codec, as do those of ClientOptions' clients.
 func NewGRPCServer(ic *Interceptors, hs *health.Server, opts ...grpc.ServerOption) *grpc.Server {
 	opts = append([]grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(ic.Unary),
