@@ -3,9 +3,10 @@
 // goroutines per connection (a write loop and a read loop) and back; on the
 // gateway's hot path those hand-offs cost more CPU than the call itself.
 // This transport writes the request and reads the response on the caller's
-// goroutine, keeping net/http's own response parser (so chunked bodies,
-// framing and header rules stay net/http's) and writing requests byte for
-// byte as net/http does (request_writer.go), and keeps connections alive in
+// goroutine, reading responses as net/http does (response_reader.go: the
+// usual ones parsed from the read buffer, anything else by net/http's own
+// parser) and writing requests byte for byte as net/http does
+// (request_writer.go), and keeps connections alive in
 // a per-host pool. The adapter calls it through NewRequest and Do or
 // DoBefore (request.go, deadline.go), which skip http.Client's per-request
 // work and bound a unary call by a connection deadline instead of a timer.
@@ -191,7 +192,7 @@ func (t *Transport) exchange(req *http.Request, c *conn, dl callDeadline) (*http
 		c.Close()
 		return nil, err
 	}
-	resp, err := http.ReadResponse(c.br, req)
+	resp, err := readResponse(c.br, req)
 	if err != nil {
 		stop()
 		c.Close()
