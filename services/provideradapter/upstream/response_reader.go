@@ -30,8 +30,14 @@ const maxInlineValues = 8
 // does: http.ReadResponse's parse, with the 1xx informational responses
 // other than 101 Switching Protocols skipped.
 func readResponse(br *bufio.Reader, req *http.Request) (*http.Response, error) {
+	return skipInformational(br, req, readOneResponse)
+}
+
+// skipInformational reads responses with readOne until one is not a 1xx
+// (101 aside), telling a client trace about each one skipped.
+func skipInformational(br *bufio.Reader, req *http.Request, readOne func(*bufio.Reader, *http.Request) (*http.Response, error)) (*http.Response, error) {
 	for skipped := 0; ; skipped++ {
-		resp, err := readOneResponse(br, req)
+		resp, err := readOne(br, req)
 		if err != nil {
 			return nil, err
 		}

@@ -19,18 +19,7 @@ import (
 // readAsNetHTTP is what net/http's Transport makes of a response: its
 // ReadResponse, skipping 1xx responses other than 101.
 func readAsNetHTTP(br *bufio.Reader, req *http.Request) (*http.Response, error) {
-	for skipped := 0; ; skipped++ {
-		resp, err := http.ReadResponse(br, req)
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode < 100 || resp.StatusCode > 199 || resp.StatusCode == http.StatusSwitchingProtocols {
-			return resp, nil
-		}
-		if skipped == maxInformational {
-			return nil, fmt.Errorf("upstream: more than %d informational (1xx) responses", maxInformational)
-		}
-	}
+	return skipInformational(br, req, http.ReadResponse)
 }
 
 // piecewiseReader hands out data at most piece bytes a read (all of it
