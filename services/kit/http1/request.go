@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/tollgate/tollgate/services/kit/httpkey"
 )
 
 // parseError is a request the server refuses with status.
@@ -248,37 +250,14 @@ func (c *conn) readHeader(budget *int) (http.Header, error) {
 	return h, nil
 }
 
-// canonicalKey validates a header name and returns it in canonical form,
-// without allocating for the names clients commonly send.
+// canonicalKey validates a header name and returns it in canonical form.
 func canonicalKey(name []byte) (string, bool) {
-	var buf [64]byte
-	if len(name) > len(buf) {
-		for _, b := range name {
-			if !httpguts.IsTokenRune(rune(b)) {
-				return "", false
-			}
-		}
-		return http.CanonicalHeaderKey(string(name)), true
-	}
-	k := buf[:len(name)]
-	upper := true
-	for i, b := range name {
+	for _, b := range name {
 		if !httpguts.IsTokenRune(rune(b)) {
 			return "", false
 		}
-		switch {
-		case upper && 'a' <= b && b <= 'z':
-			b -= 'a' - 'A'
-		case !upper && 'A' <= b && b <= 'Z':
-			b += 'a' - 'A'
-		}
-		k[i] = b
-		upper = b == '-'
 	}
-	if common, ok := commonKeys[string(k)]; ok {
-		return common, true
-	}
-	return string(k), true
+	return httpkey.FromBytes(name), true
 }
 
 // validFieldValue refuses control bytes other than tab (RFC 9110 5.5).
@@ -290,24 +269,6 @@ func validFieldValue(v []byte) bool {
 	}
 	return true
 }
-
-// commonKeys interns the header names the gateway's clients send.
-var commonKeys = func() map[string]string {
-	m := map[string]string{}
-	for _, k := range []string{
-		"Accept", "Accept-Encoding", "Accept-Language", "Anthropic-Beta", "Anthropic-Dangerous-Direct-Browser-Access",
-		"Anthropic-Version", "Authorization", "Cache-Control", "Connection", "Content-Encoding", "Content-Length",
-		"Content-Type", "Cookie", "Expect", "Host", "Keep-Alive", "Openai-Beta", "Openai-Organization",
-		"Openai-Project", "Origin", "Priority", "Referer", "Sec-Fetch-Mode", "Te", "Traceparent", "Tracestate",
-		"Transfer-Encoding", "Upgrade", "User-Agent", "X-Api-Key", "X-Goog-Api-Client", "X-Goog-Api-Key",
-		"X-Request-Id", "X-Stainless-Arch", "X-Stainless-Lang", "X-Stainless-Os", "X-Stainless-Package-Version",
-		"X-Stainless-Retry-Count", "X-Stainless-Runtime", "X-Stainless-Runtime-Version", "X-Stainless-Timeout",
-		"X-Stainless-Helper-Method", "X-App", "Session_id", "Originator", "Version", "Chatgpt-Account-Id",
-	} {
-		m[k] = k
-	}
-	return m
-}()
 
 // wantsClose reports whether the connection ends after req (Connection:
 // close, or HTTP/1.0 without keep-alive).

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tollgate/tollgate/services/kit/httpkey"
 	"golang.org/x/net/http/httpguts"
 )
 
@@ -237,7 +238,7 @@ func parseHead(head []byte, lines int, br *bufio.Reader, req *http.Request) (*ht
 			break
 		}
 		colon := strings.IndexByte(line, ':')
-		key := canonicalKey(line[:colon])
+		key := httpkey.FromString(line[:colon])
 		value := trimBlanks(line[colon+1:])
 		seen |= named(key)
 		if vv, ok := header[key]; ok {
@@ -301,68 +302,6 @@ func named(key string) namedHeaders {
 	}
 	return 0
 }
-
-// canonicalKey is textproto.CanonicalMIMEHeaderKey(name) for a token name,
-// name itself when already canonical.
-func canonicalKey(name string) string {
-	upper, canonical := true, true
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
-			canonical = false
-			break
-		}
-		upper = c == '-'
-	}
-	if canonical {
-		return name
-	}
-	var stack [64]byte
-	b := append(stack[:0], name...)
-	upper = true
-	for i, c := range b {
-		if upper && 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		} else if !upper && 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b[i] = c
-		upper = c == '-'
-	}
-	if k, ok := commonKeys[string(b)]; ok {
-		return k
-	}
-	return string(b)
-}
-
-// commonKeys are header names providers send, often in lower case: their
-// canonical form costs no allocation.
-var commonKeys = func() map[string]string {
-	m := map[string]string{}
-	for _, k := range []string{
-		"Accept-Ranges", "Access-Control-Allow-Credentials", "Access-Control-Allow-Headers",
-		"Access-Control-Allow-Methods", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
-		"Age", "Alt-Svc", "Anthropic-Organization-Id", "Anthropic-Ratelimit-Input-Tokens-Limit",
-		"Anthropic-Ratelimit-Input-Tokens-Remaining", "Anthropic-Ratelimit-Input-Tokens-Reset",
-		"Anthropic-Ratelimit-Output-Tokens-Limit", "Anthropic-Ratelimit-Output-Tokens-Remaining",
-		"Anthropic-Ratelimit-Output-Tokens-Reset", "Anthropic-Ratelimit-Requests-Limit",
-		"Anthropic-Ratelimit-Requests-Remaining", "Anthropic-Ratelimit-Requests-Reset",
-		"Anthropic-Ratelimit-Tokens-Limit", "Anthropic-Ratelimit-Tokens-Remaining",
-		"Anthropic-Ratelimit-Tokens-Reset", "Apim-Request-Id", "Cache-Control", "Cf-Cache-Status", "Cf-Ray",
-		"Connection", "Content-Encoding", "Content-Length", "Content-Type", "Date", "Etag", "Expires",
-		"Keep-Alive", "Openai-Organization", "Openai-Processing-Ms", "Openai-Project", "Openai-Version",
-		"Pragma", "Request-Id", "Retry-After", "Server", "Server-Timing", "Set-Cookie",
-		"Strict-Transport-Security", "Trailer", "Transfer-Encoding", "Vary", "Via",
-		"X-Amzn-Bedrock-Input-Token-Count", "X-Amzn-Bedrock-Invocation-Latency",
-		"X-Amzn-Bedrock-Output-Token-Count", "X-Amzn-Requestid", "X-Content-Type-Options",
-		"X-Envoy-Upstream-Service-Time", "X-Frame-Options", "X-Ms-Region", "X-Ratelimit-Limit-Requests",
-		"X-Ratelimit-Limit-Tokens", "X-Ratelimit-Remaining-Requests", "X-Ratelimit-Remaining-Tokens",
-		"X-Ratelimit-Reset-Requests", "X-Ratelimit-Reset-Tokens", "X-Request-Id", "X-Xss-Protection",
-	} {
-		m[k] = k
-	}
-	return m
-}()
 
 // noCacheFromPragma treats "Pragma: no-cache" as "Cache-Control: no-cache"
 // (RFC 7234, section 5.4), as http.ReadResponse does.
