@@ -92,12 +92,7 @@ func (w *response) renderHead(b []byte) []byte {
 		if !httpguts.ValidHeaderFieldName(k) || strings.HasPrefix(k, http.TrailerPrefix) {
 			continue
 		}
-		for _, v := range vs {
-			b = append(b, k...)
-			b = append(b, ": "...)
-			b = appendFieldValue(b, v)
-			b = append(b, "\r\n"...)
-		}
+		b = appendField(b, k, vs)
 	}
 	return b
 }
@@ -108,9 +103,7 @@ func (w *response) writeInformational(code int) {
 		if !httpguts.ValidHeaderFieldName(k) {
 			continue
 		}
-		for _, v := range vs {
-			b = append(append(append(append(b, k...), ": "...), v...), "\r\n"...)
-		}
+		b = appendField(b, k, vs)
 	}
 	b = append(b, "\r\n"...)
 	if _, err := w.c.bw.Write(b); err == nil {
@@ -289,10 +282,7 @@ func (w *response) writeTrailers() {
 		if !httpguts.ValidHeaderFieldName(name) {
 			continue
 		}
-		for _, v := range vs {
-			b := appendFieldValue(append(append([]byte(nil), name...), ": "...), v)
-			_, _ = w.c.bw.Write(append(b, "\r\n"...))
-		}
+		_, _ = w.c.bw.Write(appendField(nil, name, vs))
 	}
 }
 
@@ -300,6 +290,15 @@ func appendLength(b []byte, n int64) []byte {
 	b = append(b, "Content-Length: "...)
 	b = strconv.AppendInt(b, n, 10)
 	return append(b, "\r\n"...)
+}
+
+// appendField appends one "name: value" line per value.
+func appendField(b []byte, name string, values []string) []byte {
+	for _, v := range values {
+		b = append(append(b, name...), ": "...)
+		b = append(appendFieldValue(b, v), "\r\n"...)
+	}
+	return b
 }
 
 // appendFieldValue appends v with CR and LF turned into spaces (a handler
