@@ -11,7 +11,10 @@ import (
 )
 
 func TestDefaultConfigIsValid(t *testing.T) {
-	c := Default()
+	c, err := Load("")
+	if err != nil {
+		t.Fatalf("the embedded default config is invalid: %v", err)
+	}
 	if c.Endpoint("demo-chat") == nil || c.Endpoint("demo-embeddings") == nil {
 		t.Fatal("default config must define demo-chat and demo-embeddings")
 	}

@@ -20,16 +20,6 @@ var defaultYAML []byte
 // loopback only, so this well-known value cannot reach a network.
 const DevToken = "tollgate-dev-token"
 
-// Default returns the embedded development config.
-func Default() *Config {
-	c, err := Parse(defaultYAML)
-	if err != nil {
-		// The embedded file is covered by a test; reaching this is a build defect.
-		panic("embedded default config is invalid: " + err.Error())
-	}
-	return c
-}
-
 // DefaultYAML is the embedded development config text.
 func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
 

@@ -19,11 +19,11 @@ import (
 // ClientOptions (any importer of this package) uses it. The in-process
 // connection (package inproc) hands messages over without a codec.
 func init() {
-	reflectionCodec := encoding.GetCodecV2(grpcproto.Name)
-	if reflectionCodec == nil {
-		panic("serve: grpc-go registered no proto codec")
+	// Importing grpc-go's proto codec package registers it, so it is there;
+	// were it not, grpc-go's own choice would stand.
+	if reflectionCodec := encoding.GetCodecV2(grpcproto.Name); reflectionCodec != nil {
+		encoding.RegisterCodecV2(meshCodec{reflection: reflectionCodec})
 	}
-	encoding.RegisterCodecV2(meshCodec{reflection: reflectionCodec})
 }
 
 // vtMessage is a generated message with vtprotobuf's fast methods.
